@@ -1,0 +1,128 @@
+"""Model -> script text, through one strict Jinja2 environment.
+
+Safety rule enforced here rather than by review: a template may print a value
+only through the ``sh`` filter (shell quoting) or the ``comment`` filter (for
+header comments), or a plain int. Any other value reaching the output raises,
+so an unquoted profile string cannot slip into the emitted bash.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import jinja2
+
+from generator import __version__
+from generator.model import Profile
+
+SCRIPTS: tuple[str, ...] = ("deploy.sh", "rollback.sh", "status.sh")
+PURPOSES = {
+    "deploy.sh": "zero-downtime blue-green deploy to Cloud Foundry",
+    "rollback.sh": "move traffic back to the previous color",
+    "status.sh": "which color is live, and whether a rollback target exists",
+}
+
+
+class SafeText(str):
+    """Text already made safe for bash by a filter or trusted by the generator."""
+
+
+def shell_quote(value: object) -> SafeText:
+    """Quote any value as one bash word (``shlex.quote``)."""
+    return SafeText(shlex.quote(str(value)))
+
+
+def comment_text(value: object) -> SafeText:
+    """Make a value safe inside a ``#`` comment or a quoted heredoc: one line, printable."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
+    return SafeText(text)
+
+
+def _only_safe(value: object) -> object:
+    if isinstance(value, SafeText) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise jinja2.TemplateError(
+        f"unquoted value {value!r} reached a template; pass it through |sh or |comment"
+    )
+
+
+@dataclass(frozen=True)
+class PushFlags:
+    """``cf push`` flag spellings: v7+ long forms, v6's short-only ones."""
+
+    instances: SafeText
+    manifest: SafeText
+    path: SafeText
+    docker_image: SafeText
+    buildpack: SafeText
+    stack: SafeText
+    memory: SafeText
+    disk: SafeText
+    timeout: SafeText
+
+
+_LONG = PushFlags(*map(SafeText, ("--instances", "--manifest", "--path", "--docker-image",
+                                   "--buildpack", "--stack", "--memory", "--disk",
+                                   "--app-start-timeout")))
+_V6 = PushFlags(*map(SafeText, ("-i", "-f", "-p", "--docker-image", "-b", "-s", "-m", "-k", "-t")))
+
+
+def make_environment() -> jinja2.Environment:
+    """The one Jinja2 environment: strict, no autoescape, bash-friendly comments."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("generator", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        # bash's ${#array[@]} would open a default Jinja comment.
+        comment_start_string="<#--",
+        comment_end_string="--#>",
+        finalize=_only_safe,
+    )
+    env.filters["sh"] = shell_quote
+    env.filters["comment"] = comment_text
+    return env
+
+
+def lock_app_name(profile: Profile) -> str:
+    """The app whose existence is the deploy lock."""
+    return f"{profile.app}-bluegreen-lock"
+
+
+def _context(profile: Profile, script: str) -> dict[str, object]:
+    lock_app = lock_app_name(profile)
+    interval = profile.health.interval_seconds
+    return {
+        "p": profile,
+        "script": SafeText(script),
+        "purpose": SafeText(PURPOSES[script]),
+        "version": SafeText(__version__),
+        "needs_push": script == "deploy.sh",
+        "changes": script != "status.sh",
+        "lock_app": lock_app,
+        "lock_app_json": json.dumps(lock_app, ensure_ascii=True),
+        "lock_query": quote(lock_app, safe=""),
+        "color_queries": tuple(quote(c, safe="") for c in profile.colors),
+        "health_attempts": max(1, math.ceil(profile.health.timeout_seconds / interval)),
+        "probe_max_time": max(1, min(interval * 5, 30)),
+        "host_flag": SafeText("-n" if profile.cf_cli == 6 else "--hostname"),
+        "push_flags": _V6 if profile.cf_cli == 6 else _LONG,
+    }
+
+
+def render_script(profile: Profile, script: str, env: jinja2.Environment | None = None) -> str:
+    """Render one emitted script for ``profile``; ``script`` is one of :data:`SCRIPTS`."""
+    env = env or make_environment()
+    return env.get_template(f"{script}.j2").render(_context(profile, script))
+
+
+def render_profile(profile: Profile, env: jinja2.Environment | None = None) -> dict[str, str]:
+    """All scripts of one profile, keyed by file name."""
+    env = env or make_environment()
+    return {script: render_script(profile, script, env) for script in SCRIPTS}
