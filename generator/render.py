@@ -32,8 +32,29 @@ class SafeText(str):
 
 
 def shell_quote(value: object) -> SafeText:
-    """Quote any value as one bash word (``shlex.quote``)."""
-    return SafeText(shlex.quote(str(value)))
+    """Quote any value as one literal bash word.
+
+    Plain single quotes (``shlex.quote``) where that reads naturally; ANSI-C
+    quoting (``$'...'``, bash 2+) for text holding ``$``, a backtick or control
+    characters, so shellcheck does not mistake a literal ``$(...)`` for a missed
+    expansion (SC2016) and a newline or escape cannot hide in the file.
+    """
+    text = str(value)
+    if not any(ch in "$`" or not ch.isprintable() for ch in text):
+        return SafeText(shlex.quote(text))
+    out = []
+    for ch in text:
+        if ch in "\\'":
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif not ch.isprintable() and ord(ch) < 0x80:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return SafeText("$'" + "".join(out) + "'")
 
 
 def comment_text(value: object) -> SafeText:

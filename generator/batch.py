@@ -1,0 +1,46 @@
+"""The one-way pipeline for a batch of profiles: files -> models -> text -> lint.
+
+Nothing is written here; :mod:`generator.output` writes what this returns.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator.errors import BlueGreenError, ProfileError
+from generator.lint import lint_scripts
+from generator.model import Profile
+from generator.profile import find_profiles, load_profile
+from generator.render import make_environment, render_profile
+
+
+def load_batch(paths: list[Path]) -> list[Profile]:
+    """Load every profile, reporting the problems of all files together."""
+    problems: list[str] = []
+    profiles: list[Profile] = []
+    for path in find_profiles(paths):
+        try:
+            profiles.append(load_profile(path))
+        except ProfileError as error:
+            problems.extend(error.problems)
+    if problems:
+        raise ProfileError(problems)
+    seen: dict[str, Profile] = {}
+    for profile in profiles:
+        if profile.name in seen:
+            raise BlueGreenError(
+                f"two profiles would write out/{profile.name}/: rename one of the files"
+            )
+        seen[profile.name] = profile
+    return profiles
+
+
+def render_batch(profiles: list[Profile]) -> dict[str, str]:
+    """Render and lint every script of every profile: ``name/script.sh`` -> text."""
+    env = make_environment()
+    files: dict[str, str] = {}
+    for profile in profiles:
+        for script, text in render_profile(profile, env).items():
+            files[f"{profile.name}/{script}"] = text
+    lint_scripts(files)
+    return files

@@ -1,0 +1,105 @@
+"""The ``cf-bluegreen`` command line: parse, call, report. No logic of its own."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from generator import __version__
+from generator.batch import load_batch, render_batch
+from generator.errors import BlueGreenError, ProfileError
+from generator.output import stale_files, write_batch
+from generator.profile import profile_json_schema
+
+F = TypeVar("F", bound=Callable[..., object])
+
+PROFILES_ARG = click.argument(
+    "profiles", nargs=-1, type=click.Path(path_type=Path, dir_okay=True, file_okay=True)
+)
+OUT_OPTION = click.option(
+    "-o", "--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+    default=Path("out"), show_default=True, help="Folder that receives <profile>/*.sh.",
+)
+
+
+def reports_errors(command: F) -> F:
+    """Turn our errors into one clear message on stderr and a documented status."""
+
+    @wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return command(*args, **kwargs)
+        except ProfileError as error:
+            for problem in error.problems:
+                click.echo(problem, err=True)
+            sys.exit(error.exit_code)
+        except BlueGreenError as error:
+            click.echo(f"cf-bluegreen: {error}", err=True)
+            sys.exit(error.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _inputs(profiles: tuple[Path, ...]) -> list[Path]:
+    return list(profiles) or [Path("profiles")]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cf-bluegreen")
+def main() -> None:
+    """Generate blue-green deploy, rollback and status scripts for Cloud Foundry apps.
+
+    Exit status: 0 ok, 1 failure (lint gate, stale output), 2 bad profile or usage.
+    """
+
+
+@main.command()
+@PROFILES_ARG
+@OUT_OPTION
+@reports_errors
+def generate(profiles: tuple[Path, ...], out_dir: Path) -> None:
+    """Write OUT/<profile>/{deploy,rollback,status}.sh (default: profiles/ into out/).
+
+    Nothing is written unless every profile is valid and every script passes
+    shellcheck and the bash 3.2 scan.
+    """
+    files = render_batch(load_batch(_inputs(profiles)))
+    for path in write_batch(out_dir, files):
+        click.echo(f"wrote {path}")
+
+
+@main.command()
+@PROFILES_ARG
+@OUT_OPTION
+@reports_errors
+def check(profiles: tuple[Path, ...], out_dir: Path) -> None:
+    """Exit 1 and name the files in OUT that differ from a fresh generation."""
+    files = render_batch(load_batch(_inputs(profiles)))
+    stale = stale_files(out_dir, files)
+    if stale:
+        for item in stale:
+            click.echo(f"stale: {out_dir / item}", err=True)
+        click.echo("run `cf-bluegreen generate` and commit the result", err=True)
+        sys.exit(1)
+    click.echo(f"{len(files)} scripts in {out_dir} are up to date")
+
+
+@main.command()
+@PROFILES_ARG
+@reports_errors
+def validate(profiles: tuple[Path, ...]) -> None:
+    """Check profiles without writing anything; exit 2 with one line per problem."""
+    for profile in load_batch(_inputs(profiles)):
+        click.echo(f"{profile.name}: ok")
+
+
+@main.command()
+def schema() -> None:
+    """Print the JSON Schema of a profile (for editors and CI linters)."""
+    click.echo(json.dumps(profile_json_schema(), indent=2, sort_keys=True))

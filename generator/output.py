@@ -1,0 +1,49 @@
+"""Rendered batches on disk: atomic writes, and drift checks against them."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+SCRIPT_MODE = 0o755
+
+
+def write_batch(out_dir: Path, files: dict[str, str]) -> list[Path]:
+    """Write ``files`` (relative path -> text) under ``out_dir``.
+
+    Every file is first written in full to a temporary file beside its target,
+    and only once all of them exist are they renamed into place, so an error
+    (disk full, permissions) never leaves a half-written script behind.
+    """
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for relative, text in sorted(files.items()):
+            target = out_dir / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(text.encode("utf-8"))
+            os.chmod(tmp_name, SCRIPT_MODE)
+            staged.append((Path(tmp_name), target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in staged:
+            if tmp.exists():
+                tmp.unlink()
+    return [target for _, target in staged]
+
+
+def stale_files(out_dir: Path, files: dict[str, str]) -> list[str]:
+    """Relative paths whose file is missing, differs, or is not executable."""
+    stale = []
+    for relative, text in sorted(files.items()):
+        target = out_dir / relative
+        if not target.is_file():
+            stale.append(f"{relative} (missing)")
+        elif target.read_bytes() != text.encode("utf-8"):
+            stale.append(f"{relative} (differs)")
+        elif target.stat().st_mode & 0o777 != SCRIPT_MODE:
+            stale.append(f"{relative} (mode {target.stat().st_mode & 0o777:o}, want 755)")
+    return stale
