@@ -129,10 +129,12 @@ die() {
   exit "${status}"
 }
 
-# Print a command the way a shell would read it back; --var values are masked
-# because they often carry credentials.
+# Print a command the way a shell would read it back: plain words as they
+# are, anything else in single quotes. --var values are masked because they
+# often carry credentials.
+readonly PLAIN_WORD='^[A-Za-z0-9_@%+=:,./-]+$'
 quote_command() {
-  local out="" arg mask_next=0
+  local out="" arg mask_next=0 rest quoted
   for arg in "$@"; do
     if [[ "${mask_next}" == 1 ]]; then
       arg="${arg%%=*}=***"
@@ -140,7 +142,17 @@ quote_command() {
     elif [[ "${arg}" == "--var" ]]; then
       mask_next=1
     fi
-    out+="$(printf '%q' "${arg}") "
+    if [[ ! "${arg}" =~ ${PLAIN_WORD} ]]; then
+      # Each ' becomes '\'' (close, escaped quote, reopen).
+      rest="${arg}"
+      quoted=""
+      while [[ "${rest}" == *"'"* ]]; do
+        quoted+="${rest%%\'*}'\\''"
+        rest="${rest#*\'}"
+      done
+      arg="'${quoted}${rest}'"
+    fi
+    out+="${arg} "
   done
   printf '%s' "${out% }"
 }

@@ -1,0 +1,195 @@
+"""Run the emitted scripts against the simulated foundation.
+
+One :class:`Sandbox` is one throw-away world: a profile's scripts rendered into a
+temporary folder, stub ``cf``/``curl``/``sleep`` first on PATH, a simulated
+foundation seeded for a named situation, and an app directory per version. The
+``rehearse`` and ``plan`` commands and the end-to-end tests all use it, so what a
+user rehearses is exactly what the tests prove.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.fakecf import Foundation, install
+from generator.model import Profile
+from generator.render import lock_app_name, render_profile
+
+STATE_LABEL = "cf-bluegreen-state"
+SITUATIONS: dict[str, str] = {
+    "first-deploy": "nothing deployed yet",
+    "blue-live": "the first color is live (deployed by hand: no recorded state)",
+    "green-live": "the second color is live, the first stopped as the rollback target",
+    "interrupted-cutover": "a deploy died mid-cutover: both colors hold the live routes",
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One script run: how it ended, what it printed, the cf calls it made."""
+
+    script: str
+    args: tuple[str, ...]
+    exit_code: int
+    stdout: str
+    stderr: str
+    calls: list[dict] = field(default_factory=list)
+    events: list[dict] = field(default_factory=list)
+
+    def cf_argvs(self) -> list[list[str]]:
+        """The argv of every cf call this run made, without the leading ``cf``."""
+        return [call["argv"] for call in self.calls]
+
+
+class Sandbox:
+    """A simulated foundation with one profile's scripts, in ``root``."""
+
+    def __init__(self, profile: Profile, root: Path, router_lag_seconds: float = 2) -> None:
+        self.profile = profile
+        self.root = root
+        self.work = root / "work"
+        self.scripts = root / "scripts"
+        for folder in (self.work, self.scripts, root / "home", root / "tmp"):
+            folder.mkdir(parents=True, exist_ok=True)
+        for name, text in render_profile(profile).items():
+            script = self.scripts / name
+            script.write_text(text, encoding="utf-8")
+            script.chmod(0o755)
+        domains = sorted({r.domain for r in profile.live_routes}
+                         | ({profile.staging_route.domain} if profile.staging_route else set()))
+        self.foundation = Foundation.create(
+            root / "state.json",
+            cf_major=profile.cf_cli,
+            api=profile.target.api or "https://api.example.com",
+            org=profile.target.org or "demo-org",
+            space=profile.target.space or "production",
+            domains=domains or ("example.com",),
+            router_lag_seconds=router_lag_seconds,
+        )
+        for service in profile.services:
+            self.foundation.add_service(service)
+        self.foundation.watch_live_routes(route.url for route in profile.live_routes)
+        self.env = self._environment(install(root / "bin", root / "state.json"))
+        self._prepare_work_dir()
+
+    def _environment(self, stubs: dict[str, str]) -> dict[str, str]:
+        env = {
+            "PATH": stubs["PATH"],
+            "FAKECF_STATE": stubs["FAKECF_STATE"],
+            "HOME": str(self.root / "home"),
+            "TMPDIR": str(self.root / "tmp"),
+            "CI": "true",
+            "LC_ALL": "C",
+            "CF_BLUEGREEN_CF_TIMEOUT": "60",
+        }
+        return env
+
+    def _prepare_work_dir(self) -> None:
+        """Files the profile names (manifest, vars files, push path) exist in the work dir."""
+        profile = self.profile
+        for name in (profile.manifest, *profile.push.vars_files):
+            if name:
+                target = self.work / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text("---\n", encoding="utf-8")
+        self.app_dir("v1", into=self.work / (profile.path or "."))
+
+    def app_dir(self, version: str, into: Path | None = None, **behaviour: object) -> Path:
+        """A pushable directory whose app reports ``version``; ``behaviour`` overrides
+        the simulator's defaults (``healthy``, ``start``, ``slow_start_seconds`` ...)."""
+        folder = into or self.root / "apps" / version
+        folder.mkdir(parents=True, exist_ok=True)
+        body = f"ok {version}"
+        if self.profile.health.expect_body:
+            body = f"{self.profile.health.expect_body} {version}"
+        spec = {"version": version, "healthy": True, "status": self.profile.health.expect_status,
+                "body": body, "start": "ok", "slow_start_seconds": 0}
+        spec.update(behaviour)
+        (folder / ".fakecf-app.json").write_text(json.dumps(spec), encoding="utf-8")
+        return folder
+
+    # -- situations -----------------------------------------------------------------
+    def seed(self, situation: str, instances: int = 2) -> None:
+        """Put the foundation in one of :data:`SITUATIONS`."""
+        if situation not in SITUATIONS:
+            raise ValueError(f"unknown situation {situation!r}; one of {', '.join(SITUATIONS)}")
+        blue, green = self.profile.colors
+        behaviour = {"version": "v0", "body": self._body("v0"),
+                     "status": self.profile.health.expect_status}
+        if situation == "blue-live":
+            self.foundation.add_app(blue, instances=instances, behaviour=behaviour)
+            self._bind_and_map(blue)
+        elif situation == "green-live":
+            self.foundation.add_app(blue, state="STOPPED", instances=instances,
+                                    behaviour=dict(behaviour, version="v-1",
+                                                   body=self._body("v-1")),
+                                    labels={STATE_LABEL: "standby"})
+            self.foundation.add_app(green, instances=instances, behaviour=behaviour,
+                                    labels={STATE_LABEL: "live"})
+            self._bind_and_map(green)
+        elif situation == "interrupted-cutover":
+            self.foundation.add_app(blue, instances=instances, behaviour=behaviour,
+                                    labels={STATE_LABEL: "live"})
+            self.foundation.add_app(green, instances=instances,
+                                    behaviour=dict(behaviour, version="v1",
+                                                   body=self._body("v1")),
+                                    labels={STATE_LABEL: "deploy-candidate"})
+            self._bind_and_map(blue)
+            self._bind_and_map(green)
+            if self.profile.staging_route is not None:
+                route = self.profile.staging_route
+                self.foundation.map_route(green, route.host, route.domain, route.path)
+
+    def _body(self, version: str) -> str:
+        expect = self.profile.health.expect_body
+        return f"{expect} {version}" if expect else f"ok {version}"
+
+    def _bind_and_map(self, app: str) -> None:
+        for service in self.profile.services:
+            self.foundation.bind(app, service)
+        for route in self.profile.live_routes:
+            self.foundation.map_route(app, route.host, route.domain, route.path)
+
+    # -- running ----------------------------------------------------------------------
+    def run(self, script: str, *args: str, timeout: float = 300,
+            extra_env: dict[str, str] | None = None) -> Run:
+        """Run ``script`` (deploy.sh, rollback.sh, status.sh) to completion.
+
+        The script runs as ``bash -c 'export FAKECF_TARGET_PID=$$; exec ...'`` so a
+        signal fault reaches the script itself, not a subshell.
+        """
+        before_calls = len(self.foundation.calls())
+        before_events = len(self.foundation.events())
+        env = dict(self.env, **(extra_env or {}))
+        command = ['bash', '-c', 'export FAKECF_TARGET_PID=$$; exec "$0" "$@"',
+                   str(self.scripts / script), *args]
+        proc = subprocess.Popen(command, cwd=self.work, env=env, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            stdout, stderr = proc.communicate()
+            stderr += f"\n[rehearsal: {script} killed after {timeout}s]"
+        calls = self.foundation.calls()[before_calls:]
+        events = self.foundation.events()[before_events:]
+        return Run(script, tuple(args), proc.returncode, stdout, stderr, calls, events)
+
+    # -- reading the world --------------------------------------------------------------
+    def live_apps(self) -> dict[str, list[str]]:
+        """Each live route -> the apps CC has mapped to it now."""
+        apps = self.foundation.apps()
+        table: dict[str, list[str]] = {}
+        for route in self.profile.live_routes:
+            url = route.url.lower()
+            table[url] = sorted(a["name"] for a in apps if url in a["routes"])
+        return table
+
+    def lock_app(self) -> dict | None:
+        return self.foundation.app(lock_app_name(self.profile))
