@@ -37,7 +37,7 @@ readonly LIVE_HOSTS LIVE_DOMAINS LIVE_PATHS
 readonly STAGING_HOST=minimal-staging
 readonly STAGING_DOMAIN=example.com
 readonly STAGING_PATH=''
-readonly STAGING_URL=minimal-staging.example.com
+readonly STAGING_ROUTE=minimal-staging.example.com
 readonly HEALTH_SCHEME=https
 readonly HEALTH_PATH=/
 readonly EXPECT_STATUS=200
@@ -602,17 +602,17 @@ route_index_url() {
 
 map_staging() {
   local i=$1
-  step "mapping the staging route ${STAGING_URL} to ${COLORS[$i]}"
+  step "mapping the staging route ${STAGING_ROUTE} to ${COLORS[$i]}"
   map_route "${COLORS[$i]}" "${STAGING_HOST}" "${STAGING_DOMAIN}" "${STAGING_PATH}" || return 1
-  C_ROUTES[i]="${C_ROUTES[$i]:+${C_ROUTES[$i]}, }${STAGING_URL}"
+  C_ROUTES[i]="${C_ROUTES[$i]:+${C_ROUTES[$i]}, }${STAGING_ROUTE}"
 }
 
 unmap_staging() {
   local i=$1
-  color_has_route "${i}" "${STAGING_URL}" || return 0
-  step "unmapping the staging route ${STAGING_URL} from ${COLORS[$i]}"
+  color_has_route "${i}" "${STAGING_ROUTE}" || return 0
+  step "unmapping the staging route ${STAGING_ROUTE} from ${COLORS[$i]}"
   unmap_route "${COLORS[$i]}" "${STAGING_HOST}" "${STAGING_DOMAIN}" "${STAGING_PATH}" || return 1
-  forget_route "${i}" "${STAGING_URL}"
+  forget_route "${i}" "${STAGING_ROUTE}"
 }
 
 forget_route() {
@@ -729,12 +729,12 @@ live_routes_healthy() {
 run_smoke_test() {
   local i=$1 status=0
   [[ -n "${SMOKE_TEST}" ]] || return 0
-  step "running the smoke test against ${STAGING_URL}"
+  step "running the smoke test against ${STAGING_ROUTE}"
   if [[ "${DRY_RUN}" == 1 ]]; then
     log "dry run: the smoke test is not run"
     return 0
   fi
-  STAGING_URL="${HEALTH_SCHEME}://${STAGING_URL}" bash -c "${SMOKE_TEST}" </dev/null >&2 || status=$?
+  STAGING_URL="${HEALTH_SCHEME}://${STAGING_ROUTE}" bash -c "${SMOKE_TEST}" </dev/null >&2 || status=$?
   if [[ "${status}" != 0 ]]; then
     warn "the smoke test exited ${status} against ${COLORS[$i]}"
     return 1
@@ -931,7 +931,7 @@ prepare_target() {
   set_label "${target}" rollback-candidate || die "${EXIT_FAILED}" "could not record ${COLORS[$target]} as the rollback target"
   map_staging "${target}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$target]}"
   start_color "${target}" || abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} did not start"
-  wait_until_healthy "${STAGING_URL}" || abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} failed its health check"
+  wait_until_healthy "${STAGING_ROUTE}" || abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} failed its health check"
 }
 
 promote_target() {
@@ -987,7 +987,7 @@ main() {
     current=$((1 - target))
     step "an earlier run was interrupted during cutover: moving the live routes to ${COLORS[$target]} alone"
     map_staging "${target}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$target]}"
-    wait_until_healthy "${STAGING_URL}" || die "${EXIT_UNHEALTHY}" "${COLORS[$target]} is not healthy; both colors still serve"
+    wait_until_healthy "${STAGING_ROUTE}" || die "${EXIT_UNHEALTHY}" "${COLORS[$target]} is not healthy; both colors still serve"
     promote_target "${target}" "${current}"
     success "${COLORS[$target]} is live; ${COLORS[$current]} retired (${RETIRE})"
     return 0

@@ -57,7 +57,7 @@ readonly LIVE_HOSTS LIVE_DOMAINS LIVE_PATHS
 readonly STAGING_HOST=sinatrastaging
 readonly STAGING_DOMAIN=example.com
 readonly STAGING_PATH=''
-readonly STAGING_URL=sinatrastaging.example.com
+readonly STAGING_ROUTE=sinatrastaging.example.com
 readonly HEALTH_SCHEME=https
 readonly HEALTH_PATH=/
 readonly EXPECT_STATUS=200
@@ -621,17 +621,17 @@ route_index_url() {
 
 map_staging() {
   local i=$1
-  step "mapping the staging route ${STAGING_URL} to ${COLORS[$i]}"
+  step "mapping the staging route ${STAGING_ROUTE} to ${COLORS[$i]}"
   map_route "${COLORS[$i]}" "${STAGING_HOST}" "${STAGING_DOMAIN}" "${STAGING_PATH}" || return 1
-  C_ROUTES[i]="${C_ROUTES[$i]:+${C_ROUTES[$i]}, }${STAGING_URL}"
+  C_ROUTES[i]="${C_ROUTES[$i]:+${C_ROUTES[$i]}, }${STAGING_ROUTE}"
 }
 
 unmap_staging() {
   local i=$1
-  color_has_route "${i}" "${STAGING_URL}" || return 0
-  step "unmapping the staging route ${STAGING_URL} from ${COLORS[$i]}"
+  color_has_route "${i}" "${STAGING_ROUTE}" || return 0
+  step "unmapping the staging route ${STAGING_ROUTE} from ${COLORS[$i]}"
   unmap_route "${COLORS[$i]}" "${STAGING_HOST}" "${STAGING_DOMAIN}" "${STAGING_PATH}" || return 1
-  forget_route "${i}" "${STAGING_URL}"
+  forget_route "${i}" "${STAGING_ROUTE}"
 }
 
 forget_route() {
@@ -748,12 +748,12 @@ live_routes_healthy() {
 run_smoke_test() {
   local i=$1 status=0
   [[ -n "${SMOKE_TEST}" ]] || return 0
-  step "running the smoke test against ${STAGING_URL}"
+  step "running the smoke test against ${STAGING_ROUTE}"
   if [[ "${DRY_RUN}" == 1 ]]; then
     log "dry run: the smoke test is not run"
     return 0
   fi
-  STAGING_URL="${HEALTH_SCHEME}://${STAGING_URL}" bash -c "${SMOKE_TEST}" </dev/null >&2 || status=$?
+  STAGING_URL="${HEALTH_SCHEME}://${STAGING_ROUTE}" bash -c "${SMOKE_TEST}" </dev/null >&2 || status=$?
   if [[ "${status}" != 0 ]]; then
     warn "the smoke test exited ${status} against ${COLORS[$i]}"
     return 1
@@ -1058,7 +1058,7 @@ prepare_candidate() {
   bind_services "${new}" || abandon_candidate "${new}" "${EXIT_FAILED}" "binding a service to ${COLORS[$new]} failed"
   map_staging "${new}" || abandon_candidate "${new}" "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$new]}"
   start_color "${new}" || abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "${COLORS[$new]} did not start"
-  wait_until_healthy "${STAGING_URL}" || abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "${COLORS[$new]} failed its health check"
+  wait_until_healthy "${STAGING_ROUTE}" || abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "${COLORS[$new]} failed its health check"
   run_smoke_test "${new}" || abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "the smoke test failed against ${COLORS[$new]}"
   run_hook before-cutover "${BEFORE_CUTOVER_HOOK}" || abandon_candidate "${new}" "${EXIT_FAILED}" "the before-cutover hook failed"
 }
@@ -1138,7 +1138,7 @@ main() {
     old=$(other "${new}")
     step "an earlier run was interrupted during cutover: finishing the move to ${COLORS[$new]}"
     map_staging "${new}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$new]}"
-    if ! wait_until_healthy "${STAGING_URL}"; then
+    if ! wait_until_healthy "${STAGING_ROUTE}"; then
       abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "${COLORS[$new]} is no longer healthy; it was taken off the live routes"
     fi
     promote "${new}" "${old}"

@@ -1,0 +1,309 @@
+"""End to end: the emitted scripts, run by bash against the simulated foundation.
+
+Each test names a situation of DESIGN.md, runs the real emitted script and
+checks the foundation afterwards: who holds the live routes, app states,
+recorded labels, the lock, and that the invariant checker saw no violation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from collections.abc import Callable
+
+import pytest
+
+from generator.rehearsal import STATE_LABEL, Sandbox
+from tests.conftest import example, explain
+
+WEB_EXAMPLES = ["sinatra", "shop", "minimal"]
+Make = Callable[..., Sandbox]
+
+
+def deploy(sandbox: Sandbox, version: str = "v2", *args: str, **behaviour: object):
+    return sandbox.run("deploy.sh", "--path", str(sandbox.app_dir(version, **behaviour)), *args)
+
+
+def assert_live(sandbox: Sandbox, color: str, version: str | None = None) -> None:
+    """``color`` alone holds every live route, is started and recorded live."""
+    for url, apps in sandbox.live_apps().items():
+        assert apps == [color], f"{url} is mapped to {apps}, expected only {color}"
+    app = sandbox.foundation.app(color)
+    assert app is not None and app["state"] == "STARTED"
+    assert app["labels"].get(STATE_LABEL) == "live"
+    if version is not None:
+        assert app["behaviour"]["version"] == version
+    staging = sandbox.profile.staging_route
+    if staging is not None:
+        assert staging.url not in app["routes"], "the staging route stays mapped"
+    assert sandbox.lock_app() is None, "the deploy lock was not released"
+    assert sandbox.foundation.violations() == []
+
+
+def mutating_calls(run) -> list[list[str]]:
+    return [call["argv"] for call in run.calls if call["mutating"]]
+
+
+@pytest.mark.parametrize("name", WEB_EXAMPLES)
+def test_first_deploy_when_nothing_exists(make_sandbox: Make, name: str) -> None:
+    sandbox = make_sandbox(name, "first-deploy")
+    run = deploy(sandbox, "v1")
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    assert_live(sandbox, blue, "v1")
+    assert sandbox.foundation.app(green) is None
+    assert "is live (first deploy)" in run.stderr
+
+
+@pytest.mark.parametrize("name", WEB_EXAMPLES)
+def test_blue_live_deploys_to_green_and_stops_blue(make_sandbox: Make, name: str) -> None:
+    sandbox = make_sandbox(name, "blue-live")
+    run = deploy(sandbox)
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    assert_live(sandbox, green, "v2")
+    old = sandbox.foundation.app(blue)
+    retire = sandbox.profile.cutover.retire
+    assert old["state"] == ("STARTED" if retire == "keep" else "STOPPED")
+    assert old["routes"] == [] and old["labels"][STATE_LABEL] == "standby"
+    # The new color gets the live color's instance count (seeded: 2).
+    assert sandbox.foundation.app(green)["instances"] == 2
+    for service in sandbox.profile.services:
+        assert ["bind-service", green, service] in run.cf_argvs()
+
+
+def test_cutover_order_maps_every_live_route_before_unmapping_any(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("shop", "blue-live")
+    run = deploy(sandbox)
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    route_changes = [argv[:2] for argv in run.cf_argvs() if argv[0].endswith("map-route")]
+    assert route_changes == [
+        ["map-route", green],  # staging
+        ["map-route", green],
+        ["map-route", green],
+        ["unmap-route", blue],
+        ["unmap-route", blue],
+        ["unmap-route", green],  # staging
+    ]
+    # The settle wait sits between the last live map and the first unmap.
+    last_map = max(c["seq"] for c in run.calls if c["argv"][:2] == ["map-route", green])
+    first_unmap = min(c["seq"] for c in run.calls if c["argv"][:2] == ["unmap-route", blue])
+    settle = sandbox.profile.cutover.settle_seconds
+    assert any(
+        e["tool"] == "sleep" and e["seconds"] == settle and last_map < e["seq"] < first_unmap
+        for e in run.events
+    )
+
+
+def test_green_live_deploys_to_blue(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("sinatra", "green-live")
+    run = deploy(sandbox)
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    assert_live(sandbox, blue, "v2")
+    assert sandbox.foundation.app(green)["state"] == "STOPPED"
+
+
+def test_rollback_after_a_deploy_restores_the_previous_version(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("sinatra", "blue-live")
+    assert deploy(sandbox).exit_code == 0
+    run = sandbox.run("rollback.sh")
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    assert_live(sandbox, blue, "v0")
+    assert sandbox.foundation.app(green)["state"] == "STOPPED"
+    # A second rollback goes forward again: the stopped color is the target.
+    run = sandbox.run("rollback.sh")
+    assert run.exit_code == 0, explain(run)
+    assert_live(sandbox, green, "v2")
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reason"),
+    [({"healthy": False}, "failed its health check"), ({"start": "fail"}, "did not start")],
+)
+def test_unhealthy_version_is_taken_down_and_live_untouched(
+    make_sandbox: Make, behaviour: dict, reason: str
+) -> None:
+    sandbox = make_sandbox("shop", "blue-live")
+    run = deploy(sandbox, "v2", **behaviour)
+    assert run.exit_code == 3, explain(run)
+    assert reason in run.stderr
+    blue, green = sandbox.profile.colors
+    assert all(apps == [blue] for apps in sandbox.live_apps().values())
+    new = sandbox.foundation.app(green)
+    assert new["state"] == "STOPPED" and new["routes"] == []
+    assert new["labels"][STATE_LABEL] == "failed"
+    assert ["logs", green, "--recent"] in run.cf_argvs()
+    assert sandbox.lock_app() is None
+    assert sandbox.foundation.violations() == []
+    # Rolling back to a failed build is refused.
+    assert sandbox.run("rollback.sh").exit_code == 6
+
+
+def test_failed_smoke_test_exits_3(make_sandbox: Make) -> None:
+    profile = dataclasses.replace(
+        example("sinatra"),
+        cutover=dataclasses.replace(example("sinatra").cutover, smoke_test='test -z "$STAGING_URL"'),
+    )
+    sandbox = make_sandbox(profile, "blue-live")
+    run = deploy(sandbox)
+    assert run.exit_code == 3, explain(run)
+    assert "the smoke test failed" in run.stderr
+    assert all(apps == [profile.colors[0]] for apps in sandbox.live_apps().values())
+
+
+@pytest.mark.parametrize("script", ["deploy.sh", "rollback.sh"])
+@pytest.mark.parametrize("situation", ["blue-live", "green-live", "interrupted-cutover"])
+def test_dry_run_changes_nothing(make_sandbox: Make, script: str, situation: str) -> None:
+    sandbox = make_sandbox("shop", situation)
+    before = sandbox.foundation.apps()
+    run = sandbox.run(script, "--dry-run")
+    if script == "rollback.sh" and situation == "blue-live":
+        assert run.exit_code == 6, "an adopted app has nothing to roll back to"
+        assert mutating_calls(run) == [] and run.stdout == ""
+        return
+    assert run.exit_code == 0, explain(run)
+    assert sandbox.foundation.apps() == before
+    assert mutating_calls(run) == []
+    printed = run.stdout.splitlines()
+    assert printed and all(line.startswith("cf ") for line in printed)
+    assert "dry run complete" in run.stderr or "is live" in run.stderr
+
+
+def test_dry_run_prints_the_commands_a_real_run_executes(make_sandbox: Make) -> None:
+    dry = make_sandbox("shop", "blue-live")
+    planned = [line for line in dry.run("deploy.sh", "--dry-run").stdout.splitlines()]
+    real = make_sandbox("shop", "blue-live")
+    run = real.run("deploy.sh")
+    assert run.exit_code == 0, explain(run)
+    executed = [
+        [("node_env=***" if arg.startswith("node_env=") else arg) for arg in argv]
+        for argv in mutating_calls(run)
+        if argv[:2] != ["curl", "-f"] and argv[0] != "delete"
+    ]
+    planned_plain = [line for line in planned if not line.startswith("cf curl")]
+    assert [shlex.split(line)[1:] for line in planned_plain] == executed
+
+
+def test_worker_deploy_and_rollback(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("worker", "first-deploy")
+    blue, green = sandbox.profile.colors
+    run = deploy(sandbox, "v1")
+    assert run.exit_code == 0, explain(run)
+    assert sandbox.foundation.app(blue)["state"] == "STARTED"
+    run = deploy(sandbox, "v2")
+    assert run.exit_code == 0, explain(run)
+    assert sandbox.foundation.app(green)["state"] == "STARTED"
+    assert sandbox.foundation.app(blue)["state"] == "STOPPED"
+    assert not any(argv[0].endswith("map-route") for argv in run.cf_argvs())
+    run = sandbox.run("rollback.sh")
+    assert run.exit_code == 0, explain(run)
+    assert sandbox.foundation.app(blue)["state"] == "STARTED"
+    assert sandbox.foundation.app(green)["state"] == "STOPPED"
+    assert sandbox.foundation.app(blue)["labels"][STATE_LABEL] == "live"
+
+
+def test_worker_that_does_not_start_is_taken_down(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("worker", "first-deploy")
+    assert deploy(sandbox, "v1").exit_code == 0
+    run = deploy(sandbox, "v2", start="fail")
+    assert run.exit_code == 3, explain(run)
+    blue, green = sandbox.profile.colors
+    assert sandbox.foundation.app(blue)["state"] == "STARTED"
+    assert sandbox.foundation.app(green)["state"] == "STOPPED"
+
+
+def test_interrupted_cutover_is_finished_by_a_deploy_rerun(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("shop", "interrupted-cutover")
+    run = sandbox.run("deploy.sh")
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    assert_live(sandbox, green, "v1")
+    assert "finished the interrupted cutover" in run.stderr
+    # No new build was pushed: the re-run only finished the move.
+    assert not any(argv[0] == "push" for argv in run.cf_argvs())
+
+
+def test_interrupted_cutover_is_undone_by_rollback(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("shop", "interrupted-cutover")
+    run = sandbox.run("rollback.sh")
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    assert_live(sandbox, blue, "v0")
+
+
+def test_both_live_without_a_record_refuses_to_guess(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("sinatra")
+    blue, green = sandbox.profile.colors
+    for color in (blue, green):
+        sandbox.foundation.add_app(color, instances=1)
+        for route in sandbox.profile.live_routes:
+            sandbox.foundation.map_route(color, route.host, route.domain, route.path)
+    run = sandbox.run("deploy.sh")
+    assert run.exit_code == 1, explain(run)
+    assert "no recorded state says which is new" in run.stderr
+    lock = f"{sandbox.profile.app}-bluegreen-lock"
+    for argv in mutating_calls(run):
+        assert argv[:5] == ["curl", "-f", "/v3/apps", "-X", "POST"] or argv == ["delete", lock, "-f"]
+
+
+def test_rollback_with_nothing_deployed_exits_6(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("sinatra", "first-deploy")
+    run = sandbox.run("rollback.sh")
+    assert run.exit_code == 6, explain(run)
+
+
+def test_rollback_after_retire_delete_exits_6(make_sandbox: Make) -> None:
+    base = example("sinatra")
+    profile = dataclasses.replace(base, cutover=dataclasses.replace(base.cutover, retire="delete"))
+    sandbox = make_sandbox(profile, "blue-live")
+    assert deploy(sandbox).exit_code == 0
+    assert sandbox.foundation.app(profile.colors[0]) is None
+    run = sandbox.run("rollback.sh")
+    assert run.exit_code == 6, explain(run)
+    assert "does not exist" in run.stderr
+
+
+def test_status_reports_live_color_and_rollback_target(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("sinatra", "green-live")
+    run = sandbox.run("status.sh")
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    assert run.stdout.splitlines()[0].startswith(f"live:      {green} (started, 2 instance(s)")
+    assert f"rollback:  available: {blue} (stopped" in run.stdout
+    assert "lock:      free" in run.stdout
+    assert mutating_calls(run) == []
+
+
+def test_secret_vars_never_reach_the_logs(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("sinatra", "blue-live")
+    run = deploy(sandbox, "v2", "--var", "password=s3cr3t-value")
+    assert run.exit_code == 0, explain(run)
+    assert "s3cr3t-value" not in run.stdout + run.stderr
+    assert "password=***" in run.stderr
+    push = next(argv for argv in run.cf_argvs() if argv[0] == "push")
+    assert "password=s3cr3t-value" in push
+    dry = sandbox.run("deploy.sh", "--dry-run", "--var", "password=s3cr3t-value")
+    assert "s3cr3t-value" not in dry.stdout + dry.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "status"), [(["--bogus"], 2), (["--path"], 2), (["--var", "no-equals"], 2)]
+)
+def test_usage_errors_exit_2_before_touching_cf(make_sandbox: Make, args: list[str], status: int):
+    sandbox = make_sandbox("sinatra", "blue-live")
+    run = sandbox.run("deploy.sh", *args)
+    assert run.exit_code == status, explain(run)
+    assert run.calls == []
+
+
+@pytest.mark.parametrize("script", ["deploy.sh", "rollback.sh", "status.sh"])
+def test_help_lists_exit_statuses(make_sandbox: Make, script: str) -> None:
+    sandbox = make_sandbox("sinatra")
+    run = sandbox.run(script, "--help")
+    assert run.exit_code == 0
+    assert "Exit status:" in run.stdout and run.calls == []
+    if script == "rollback.sh":
+        assert "does not undo service-binding" in run.stdout.replace("\n", " ")
