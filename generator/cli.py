@@ -15,7 +15,9 @@ from generator import __version__
 from generator.batch import load_batch, render_batch
 from generator.errors import BlueGreenError, ProfileError
 from generator.output import stale_files, write_batch
-from generator.profile import profile_json_schema
+from generator.plan import format_plan, plan_profile
+from generator.profile import load_profile, profile_json_schema
+from generator.rehearsal import SITUATIONS
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -103,3 +105,41 @@ def validate(profiles: tuple[Path, ...]) -> None:
 def schema() -> None:
     """Print the JSON Schema of a profile (for editors and CI linters)."""
     click.echo(json.dumps(profile_json_schema(), indent=2, sort_keys=True))
+
+
+PROFILE_FILE = click.argument("profile", type=click.Path(path_type=Path, dir_okay=False))
+
+
+@main.command()
+@PROFILE_FILE
+@reports_errors
+def plan(profile: Path) -> None:
+    """Print the changing cf commands of every situation, from dry runs of the real scripts."""
+    model = load_profile(profile)
+    render_batch([model])
+    click.echo(format_plan(model, plan_profile(model)), nl=False)
+
+
+@main.command()
+@PROFILE_FILE
+@click.option("--scenario", type=click.Choice(list(SITUATIONS)), default="blue-live",
+              show_default=True, help="Starting state of the simulated foundation.")
+@click.option("--fail-at", type=click.IntRange(min=1), default=None,
+              help="Make the Nth cf call of the deploy fail (then re-run it).")
+@click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=None, help="Directory to push (default: a generated healthy app).")
+@reports_errors
+def rehearse(profile: Path, scenario: str, fail_at: int | None, app_dir: Path | None) -> None:
+    """Deploy and roll back on a simulated foundation; print the timeline.
+
+    Exit status 1 when the simulator saw an invariant broken (a live route
+    unserved, an unhealthy app on it, an app stopped while still routed).
+    """
+    from generator.timeline import rehearse as run_rehearsal
+
+    model = load_profile(profile)
+    render_batch([model])
+    result = run_rehearsal(model, scenario, fail_at, app_dir.resolve() if app_dir else None)
+    click.echo(result.text, nl=False)
+    if not result.ok:
+        sys.exit(1)

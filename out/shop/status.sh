@@ -144,6 +144,8 @@ cleanup() {
   fi
   if [[ "${LOCK_HELD}" == 1 ]]; then
     release_lock || warn "could not release the deploy lock ${LOCK_APP}; the next run needs --break-lock"
+  elif [[ "${LOCK_HELD}" == dry-run ]]; then
+    printf 'cf %s\n' "$(quote_command delete "${LOCK_APP}" -f)"
   fi
   if [[ -n "${WORK_DIR}" ]]; then
     rm -rf "${WORK_DIR}"

@@ -170,6 +170,8 @@ cleanup() {
   fi
   if [[ "${LOCK_HELD}" == 1 ]]; then
     release_lock || warn "could not release the deploy lock ${LOCK_APP}; the next run needs --break-lock"
+  elif [[ "${LOCK_HELD}" == dry-run ]]; then
+    printf 'cf %s\n' "$(quote_command delete "${LOCK_APP}" -f)"
   fi
   if [[ -n "${WORK_DIR}" ]]; then
     rm -rf "${WORK_DIR}"
@@ -471,6 +473,10 @@ acquire_lock() {
     if [[ -n "${LOCK_INFO}" ]]; then
       warn "dry run: the deploy lock ${LOCK_APP} is ${LOCK_INFO}; a real run would exit ${EXIT_LOCKED}"
     fi
+    body="{\"name\":${LOCK_APP_JSON},...<holder and time>...}"
+    printf 'cf %s\n' "$(quote_command curl -f /v3/apps -X POST -d "${body}")"
+    # cleanup prints the matching release, however the dry run ends.
+    LOCK_HELD=dry-run
     return 0
   fi
   step "taking the deploy lock ${LOCK_APP}"
