@@ -58,19 +58,19 @@ def plan_profile(profile: Profile) -> list[PlanEntry]:
     """Dry-run every situation in a fresh sandbox; return the printed commands."""
     entries = []
     for situation in SITUATIONS:
-        with tempfile.TemporaryDirectory(prefix="cf-bluegreen-plan-") as tmp:
-            sandbox = Sandbox(profile, Path(tmp))
+        with (tempfile.TemporaryDirectory(prefix="cf-bluegreen-plan-") as tmp,
+              Sandbox(profile, Path(tmp)) as sandbox):
             sandbox.seed(situation.seed)
             run = sandbox.run(situation.script, "--dry-run")
             state = sandbox.foundation.load()
-            guids = {app["guid"]: f"<guid of {app['name']}>" for app in state["apps"]}
-            for org in state["orgs"]:
-                for space in org["spaces"]:
-                    guids[space["guid"]] = "<space guid>"
-            commands = tuple(_readable(line, guids) for line in run.stdout.splitlines())
-            errors = [ln for ln in run.stderr.splitlines() if "error:" in ln]
-            entries.append(PlanEntry(situation, run.exit_code, commands,
-                                     errors[-1].split("error: ", 1)[1] if errors else ""))
+        guids = {app["guid"]: f"<guid of {app['name']}>" for app in state["apps"]}
+        for org in state["orgs"]:
+            for space in org["spaces"]:
+                guids[space["guid"]] = "<space guid>"
+        commands = tuple(_readable(line, guids) for line in run.stdout.splitlines())
+        errors = [ln for ln in run.stderr.splitlines() if "error:" in ln]
+        entries.append(PlanEntry(situation, run.exit_code, commands,
+                                 errors[-1].split("error: ", 1)[1] if errors else ""))
     return entries
 
 

@@ -16,7 +16,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.fakecf import Foundation, install
+from generator.fakecf import Foundation, StubServer
 from generator.model import Profile
 from generator.render import lock_app_name, render_profile
 
@@ -26,6 +26,7 @@ SITUATIONS: dict[str, str] = {
     "blue-live": "the first color is live (deployed by hand: no recorded state)",
     "green-live": "the second color is live, the first stopped as the rollback target",
     "interrupted-cutover": "a deploy died mid-cutover: both colors hold the live routes",
+    "after-rollback": "the first color is live again after a rollback; the second stopped",
 }
 
 
@@ -74,7 +75,8 @@ class Sandbox:
         for service in profile.services:
             self.foundation.add_service(service)
         self.foundation.watch_live_routes(route.url for route in profile.live_routes)
-        self.env = self._environment(install(root / "bin", root / "state.json"))
+        self.server = StubServer(root / "bin", root / "state.json")
+        self.env = self._environment(self.server.env)
         self._prepare_work_dir()
 
     def _environment(self, stubs: dict[str, str]) -> dict[str, str]:
@@ -132,6 +134,16 @@ class Sandbox:
             self.foundation.add_app(green, instances=instances, behaviour=behaviour,
                                     labels={STATE_LABEL: "live"})
             self._bind_and_map(green)
+        elif situation == "after-rollback":
+            self.foundation.add_app(blue, instances=instances, behaviour=behaviour,
+                                    labels={STATE_LABEL: "live"})
+            self.foundation.add_app(green, state="STOPPED", instances=instances,
+                                    behaviour=dict(behaviour, version="v1",
+                                                   body=self._body("v1")),
+                                    labels={STATE_LABEL: "standby"})
+            self._bind_and_map(blue)
+            for service in self.profile.services:
+                self.foundation.bind(green, service)
         elif situation == "interrupted-cutover":
             self.foundation.add_app(blue, instances=instances, behaviour=behaviour,
                                     labels={STATE_LABEL: "live"})
@@ -180,6 +192,16 @@ class Sandbox:
         calls = self.foundation.calls()[before_calls:]
         events = self.foundation.events()[before_events:]
         return Run(script, tuple(args), proc.returncode, stdout, stderr, calls, events)
+
+    def close(self) -> None:
+        """Stop the stub server."""
+        self.server.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- reading the world --------------------------------------------------------------
     def live_apps(self) -> dict[str, list[str]]:

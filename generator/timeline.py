@@ -62,8 +62,8 @@ def format_run(run: Run) -> list[str]:
 def rehearse(profile: Profile, scenario: str = "blue-live", fail_at: int | None = None,
              app_dir: Path | None = None) -> Rehearsal:
     """Deploy (re-run once if it failed) and roll back in a fresh sandbox."""
-    with tempfile.TemporaryDirectory(prefix="cf-bluegreen-rehearse-") as tmp:
-        sandbox = Sandbox(profile, Path(tmp))
+    with (tempfile.TemporaryDirectory(prefix="cf-bluegreen-rehearse-") as tmp,
+          Sandbox(profile, Path(tmp)) as sandbox):
         sandbox.seed(scenario)
         new_version = app_dir or sandbox.app_dir("v2")
         lines = [f"Rehearsal of {profile.name}: {scenario}, router lag 2s (simulated clock)"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,9 +26,10 @@ def explain(run: Run) -> str:
 
 
 @pytest.fixture
-def make_sandbox(tmp_path: Path) -> Callable[..., Sandbox]:
-    """Build a sandbox for a profile (by example name or Profile) in tmp_path."""
+def make_sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
+    """Build sandboxes for a profile (by example name or Profile) in tmp_path."""
     count = 0
+    made: list[Sandbox] = []
 
     def build(profile: Profile | str, situation: str | None = None, **kwargs: object) -> Sandbox:
         nonlocal count
@@ -36,8 +37,35 @@ def make_sandbox(tmp_path: Path) -> Callable[..., Sandbox]:
         if isinstance(profile, str):
             profile = example(profile)
         sandbox = Sandbox(profile, tmp_path / f"sandbox{count}", **kwargs)  # type: ignore[arg-type]
+        made.append(sandbox)
         if situation is not None:
             sandbox.seed(situation)
         return sandbox
 
-    return build
+    yield build
+    for sandbox in made:
+        sandbox.close()
+
+
+_MATRIX: dict[str, dict[str, int]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect fault-matrix counts (this runs in the controller under xdist too)."""
+    if report.when != "call":
+        return
+    for key, value in report.user_properties:
+        if key == "fault_matrix" and isinstance(value, dict):
+            _MATRIX[report.nodeid] = value
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not _MATRIX:
+        return
+    cases = sum(v["cases"] for v in _MATRIX.values())
+    failed = sum(v["failed"] for v in _MATRIX.values())
+    terminalreporter.section("fault matrix")
+    terminalreporter.write_line(
+        f"{len(_MATRIX)} profile x situation x fault-kind cells, {cases} faulted runs "
+        f"(each followed by a converging re-run): {cases - failed} passed, {failed} failed"
+    )

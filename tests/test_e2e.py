@@ -224,7 +224,7 @@ def test_interrupted_cutover_is_finished_by_a_deploy_rerun(make_sandbox: Make) -
     assert run.exit_code == 0, explain(run)
     blue, green = sandbox.profile.colors
     assert_live(sandbox, green, "v1")
-    assert "finished the interrupted cutover" in run.stderr
+    assert "finished the interrupted move" in run.stderr
     # No new build was pushed: the re-run only finished the move.
     assert not any(argv[0] == "push" for argv in run.cf_argvs())
 

@@ -23,9 +23,10 @@ from pathlib import Path
 from . import invariants
 from . import state as S
 
-__all__ = ["Foundation", "install"]
+__all__ = ["Foundation", "StubServer", "install"]
 
 _ENTRY = Path(__file__).resolve().with_name("_entry.py")
+_SERVER = Path(__file__).resolve().with_name("server.py")
 
 
 def install(bin_dir: Path, state_path: Path) -> dict[str, str]:
@@ -42,6 +43,54 @@ def install(bin_dir: Path, state_path: Path) -> dict[str, str]:
     rest = os.environ.get("PATH", "")
     return {"PATH": f"{bin_dir}{os.pathsep}{rest}" if rest else str(bin_dir),
             "FAKECF_STATE": str(Path(state_path).resolve())}
+
+
+class StubServer:
+    """A resident stub server (``server.py``) and the bash clients that reach it.
+
+    Same behaviour as :func:`install`'s per-call stubs, several times faster,
+    which is what makes an exhaustive fault matrix affordable. Stop it with
+    :meth:`close` (also on garbage collection and interpreter exit).
+    """
+
+    def __init__(self, bin_dir: Path, state_path: Path, timeout: float = 10) -> None:
+        import subprocess
+        import time
+        import weakref
+
+        from .server import write_clients
+
+        bin_dir = Path(bin_dir).resolve()
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        port_file = bin_dir / ".port"
+        self.process = subprocess.Popen(
+            [os.path.abspath(sys.executable), "-I", "-S", str(_SERVER),
+             str(Path(state_path).resolve()), str(port_file)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        )
+        self._finalizer = weakref.finalize(self, _stop, self.process)
+        deadline = time.monotonic() + timeout
+        while not port_file.exists():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.close()
+                raise RuntimeError("the fakecf stub server did not start")
+            time.sleep(0.005)
+        write_clients(str(bin_dir), int(port_file.read_text()))
+        rest = os.environ.get("PATH", "")
+        self.env = {"PATH": f"{bin_dir}{os.pathsep}{rest}" if rest else str(bin_dir),
+                    "FAKECF_STATE": str(Path(state_path).resolve())}
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+def _stop(process: object) -> None:
+    import subprocess
+
+    assert isinstance(process, subprocess.Popen)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
 
 
 class Foundation:

@@ -63,7 +63,17 @@ DEFAULT_FAIL = "Server error, status code: 502, error code: 0, message: Bad Gate
 HANG_MAX_SECONDS = 120.0
 
 
-def main(argv: list[str]) -> int:
+class DeferredHang(Exception):
+    """Raised instead of sleeping when a server runs the stub (see ``server.py``):
+    the waiting happens in the client process, so other callers are not blocked."""
+
+    def __init__(self, seconds: float, index: int) -> None:
+        super().__init__(seconds, index)
+        self.seconds = seconds
+        self.index = index
+
+
+def main(argv: list[str], defer_hang: bool = False) -> int:
     path = os.environ.get("FAKECF_STATE")
     if not path:
         sys.stderr.write("fakecf: FAKECF_STATE is not set (path of the simulated foundation)\n")
@@ -98,7 +108,17 @@ def main(argv: list[str]) -> int:
         return 128 + int(sig)
     # hang: wait in real time without holding the lock, then run normally.
     assert fault is not None
-    time.sleep(min(float(fault.get("seconds") or HANG_MAX_SECONDS), HANG_MAX_SECONDS))
+    seconds = min(float(fault.get("seconds") or HANG_MAX_SECONDS), HANG_MAX_SECONDS)
+    if defer_hang:
+        raise DeferredHang(seconds, index)
+    time.sleep(seconds)
+    return resume(argv, index)
+
+
+def resume(argv: list[str], index: int) -> int:
+    """Run call ``index`` after its injected hang."""
+    path = os.environ["FAKECF_STATE"]
+    cwd = os.getcwd()
     with S.Locked(path) as lk:
         st = lk.state
         entry = next(c for c in st["calls"] if c["index"] == index)

@@ -180,12 +180,15 @@ quote_command() {
 
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM
+  # Releasing the lock must not be cut short by a second Ctrl-C: a lock left
+  # behind blocks every later run. Each cf call is still bounded by the watchdog.
+  trap - EXIT
+  trap 'log "still cleaning up (releasing the deploy lock)..."' INT TERM
   if [[ -n "${CF_PID}" ]]; then
     kill "${CF_PID}" 2>/dev/null || true
   fi
   if [[ -n "${WATCHDOG_PID}" ]]; then
-    kill "${WATCHDOG_PID}" 2>/dev/null || true
+    kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
   fi
   if [[ "${LOCK_HELD}" == 1 ]]; then
     release_lock || warn "could not release the deploy lock ${LOCK_APP}; the next run needs --break-lock"
@@ -217,16 +220,22 @@ setup_traps() {
 # Running cf: every call is echoed, bounded by CF_CALL_TIMEOUT, and its output
 # (stdout and stderr) lands in CF_OUT for the caller to read.
 
-# Kill process $1 after CF_CALL_TIMEOUT seconds of real time. `command -p`
-# takes the system sleep, so a shimmed sleep on PATH cannot shorten the wait.
+# Kill process $1 after CF_CALL_TIMEOUT seconds of real time. It naps one
+# second at a time, so when cf_run stops it early no sleep outlives it by more
+# than a second; `command -p` takes the system sleep, so a shimmed sleep on
+# PATH cannot shorten the wait. Run with its output detached: a leftover nap
+# must not keep a caller's pipe open.
 watchdog() {
-  local target=$1 sleeper
-  command -p sleep "${CF_CALL_TIMEOUT}" &
-  sleeper=$!
-  trap 'kill "${sleeper}" 2>/dev/null; exit 0' TERM
-  wait "${sleeper}" || exit 0
-  : >"${WORK_DIR}/cf.timed-out"
-  kill -TERM "${target}" 2>/dev/null || true
+  local target=$1 waited=0
+  while kill -0 "${target}" 2>/dev/null; do
+    if [[ "${waited}" -ge "${CF_CALL_TIMEOUT}" ]]; then
+      : >"${WORK_DIR}/cf.timed-out"
+      kill -TERM "${target}" 2>/dev/null || true
+      return 0
+    fi
+    command -p sleep 1
+    waited=$((waited + 1))
+  done
 }
 
 cf_run() {
@@ -235,11 +244,13 @@ cf_run() {
   rm -f "${WORK_DIR}/cf.timed-out"
   cf "$@" >"${WORK_DIR}/cf.out" 2>&1 </dev/null &
   CF_PID=$!
-  watchdog "${CF_PID}" &
+  watchdog "${CF_PID}" </dev/null >/dev/null 2>&1 &
   WATCHDOG_PID=$!
   wait "${CF_PID}" || status=$?
   CF_PID=""
-  kill "${WATCHDOG_PID}" 2>/dev/null || true
+  # SIGKILL, not TERM: a watchdog killed while still forking would run this
+  # script's TERM trap (cleanup: lock release, rm WORK_DIR) in the child.
+  kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
   wait "${WATCHDOG_PID}" 2>/dev/null || true
   WATCHDOG_PID=""
   CF_OUT=$(<"${WORK_DIR}/cf.out")
@@ -430,9 +441,22 @@ color_is_live() {
   return 1
 }
 
+# Release the lock; one retry, because a lock left behind blocks every later
+# run until someone passes --break-lock.
 release_lock() {
   LOCK_HELD=0
-  cf_run delete "${LOCK_APP}" -f
+  cf_run delete "${LOCK_APP}" -f || cf_run delete "${LOCK_APP}" -f
+}
+
+# Does color $1 serve all of the app's live traffic? (Every live route; for a
+# worker: it is started.)
+color_is_fully_live() {
+  local i=$1 url
+  for url in "${LIVE_URLS[@]}"; do
+    if ! color_has_route "${i}" "${url}"; then
+      return 1
+    fi
+  done
 }
 
 # Who holds the deploy lock (empty when free): sets LOCK_INFO.
@@ -627,6 +651,9 @@ route_index_url() {
 
 map_staging() {
   local i=$1
+  if color_has_route "${i}" "${STAGING_ROUTE}"; then
+    return 0
+  fi
   step "mapping the staging route ${STAGING_ROUTE} to ${COLORS[$i]}"
   map_route "${COLORS[$i]}" "${STAGING_HOST}" "${STAGING_DOMAIN}" "${STAGING_PATH}" || return 1
   C_ROUTES[i]="${C_ROUTES[$i]:+${C_ROUTES[$i]}, }${STAGING_ROUTE}"
@@ -801,7 +828,6 @@ take_back_live_routes() {
 # Returns 3 when the live check failed and traffic was switched back.
 drain_and_retire() {
   local new=$1 old=$2
-  unmap_staging "${new}" || warn "could not unmap the staging route from ${COLORS[$new]}"
   if [[ "${C_EXISTS[$old]}" == 1 && "${C_STATE[$old]}" == "started" ]]; then
     drain "${new}" "${old}" || return 3
   fi
@@ -1088,6 +1114,10 @@ promote() {
 
 finish() {
   local new=$1 old=$2 status=0
+  # Still recorded as the candidate until the end, so a failure from here on
+  # is finished by a re-run rather than taken for a new deploy.
+  unmap_staging "${new}" ||
+    die "${EXIT_FAILED}" "could not unmap the staging route from ${COLORS[$new]} (it serves the live routes); run deploy.sh again to finish"
   if [[ "${old}" -ge 0 ]]; then
     drain_and_retire "${new}" "${old}" || status=$?
     if [[ "${status}" == 3 ]]; then
@@ -1098,10 +1128,9 @@ finish() {
       die "${EXIT_FAILED}" "retiring ${COLORS[$old]} failed; ${COLORS[$new]} serves the live routes. Run deploy.sh again to finish."
     fi
   fi
-  if [[ "${old}" -lt 0 ]]; then
-    unmap_staging "${new}" || warn "could not unmap the staging route from ${COLORS[$new]}"
-  fi
-  set_label_or_warn "${new}" live
+  # Without this record the next run would take the new color for an
+  # unfinished candidate: fail, so that a re-run writes it.
+  set_label "${new}" live || die "${EXIT_FAILED}" "could not record ${COLORS[$new]} as live; run deploy.sh again to finish"
   run_hook after-cutover "${AFTER_CUTOVER_HOOK}" ||
     die "${EXIT_FAILED}" "the after-cutover hook failed (${COLORS[$new]} is live)"
 }
@@ -1127,8 +1156,24 @@ candidate_index() {
   printf '%s' -1
 }
 
+# An earlier run stopped after NEW took traffic (it holds a live route and is
+# recorded as the candidate): prove it is still healthy, then finish the move.
+resume_candidate() {
+  local new=$1 old=$2
+  step "an earlier run stopped after ${COLORS[$new]} took traffic: finishing the move to it"
+  map_staging "${new}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$new]}"
+  if ! wait_until_healthy "${STAGING_ROUTE}"; then
+    if [[ "${C_EXISTS[$old]}" == 1 ]] && color_is_fully_live "${old}"; then
+      abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "${COLORS[$new]} is no longer healthy; it was taken off the live routes"
+    fi
+    die "${EXIT_FAILED}" "${COLORS[$new]} is unhealthy and ${COLORS[$old]} no longer serves every live route:" \
+      "run rollback.sh to move the traffic back to ${COLORS[$old]}"
+  fi
+  promote "${new}" "${old}"
+}
+
 main() {
-  local live=-1 new old idle
+  local live=-1 new=-1 idle
   parse_args "$@"
   setup_traps
   [[ "${DRY_RUN}" == 0 ]] || log "dry run: changing cf commands are printed on stdout, not run"
@@ -1141,31 +1186,22 @@ main() {
       die "${EXIT_FAILED}" "both ${COLORS[0]} and ${COLORS[1]} hold the live routes and no recorded state says which is new." \
         "Unmap the live routes from the one that should not serve, then run deploy.sh again."
     fi
-    old=$(other "${new}")
-    step "an earlier run was interrupted during cutover: finishing the move to ${COLORS[$new]}"
-    map_staging "${new}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$new]}"
-    if ! wait_until_healthy "${STAGING_ROUTE}"; then
-      abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "${COLORS[$new]} is no longer healthy; it was taken off the live routes"
-    fi
-    promote "${new}" "${old}"
-    success "finished the interrupted cutover; ${COLORS[$new]} is live. Run deploy.sh again to deploy a newer build."
-    return 0
-  fi
-  if color_is_live 0; then
+  elif color_is_live 0; then
     live=0
   elif color_is_live 1; then
     live=1
   fi
   if [[ "${live}" -ge 0 ]]; then
     case "${C_LABEL[$live]}" in
-      deploy-candidate | rollback-candidate)
-        old=$(other "${live}")
-        step "an earlier run was interrupted after cutover: finishing the retirement of ${COLORS[$old]}"
-        finish "${live}" "${old}"
-        success "${COLORS[$live]} is live. Run deploy.sh again to deploy a newer build."
-        return 0
-        ;;
+      deploy-candidate | rollback-candidate) new="${live}" ;;
     esac
+  fi
+  if [[ "${new}" -ge 0 ]]; then
+    resume_candidate "${new}" "$(other "${new}")"
+    success "finished the interrupted move; ${COLORS[$new]} is live. Run deploy.sh again to deploy a newer build."
+    return 0
+  fi
+  if [[ "${live}" -ge 0 ]]; then
     idle=$(other "${live}")
     log "live color: ${COLORS[$live]}; deploying to ${COLORS[$idle]}"
   else
@@ -1176,12 +1212,10 @@ main() {
   promote "${idle}" "${live}"
   if [[ "${DRY_RUN}" == 1 ]]; then
     log "dry run complete: nothing was changed"
+  elif [[ "${live}" -ge 0 ]]; then
+    success "${COLORS[$idle]} is live; ${COLORS[$live]} retired (${RETIRE})"
   else
-    if [[ "${live}" -ge 0 ]]; then
-      success "${COLORS[$idle]} is live; ${COLORS[$live]} retired (${RETIRE})"
-    else
-      success "${COLORS[$idle]} is live (first deploy)"
-    fi
+    success "${COLORS[$idle]} is live (first deploy)"
   fi
 }
 

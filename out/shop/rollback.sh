@@ -161,12 +161,15 @@ quote_command() {
 
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM
+  # Releasing the lock must not be cut short by a second Ctrl-C: a lock left
+  # behind blocks every later run. Each cf call is still bounded by the watchdog.
+  trap - EXIT
+  trap 'log "still cleaning up (releasing the deploy lock)..."' INT TERM
   if [[ -n "${CF_PID}" ]]; then
     kill "${CF_PID}" 2>/dev/null || true
   fi
   if [[ -n "${WATCHDOG_PID}" ]]; then
-    kill "${WATCHDOG_PID}" 2>/dev/null || true
+    kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
   fi
   if [[ "${LOCK_HELD}" == 1 ]]; then
     release_lock || warn "could not release the deploy lock ${LOCK_APP}; the next run needs --break-lock"
@@ -198,16 +201,22 @@ setup_traps() {
 # Running cf: every call is echoed, bounded by CF_CALL_TIMEOUT, and its output
 # (stdout and stderr) lands in CF_OUT for the caller to read.
 
-# Kill process $1 after CF_CALL_TIMEOUT seconds of real time. `command -p`
-# takes the system sleep, so a shimmed sleep on PATH cannot shorten the wait.
+# Kill process $1 after CF_CALL_TIMEOUT seconds of real time. It naps one
+# second at a time, so when cf_run stops it early no sleep outlives it by more
+# than a second; `command -p` takes the system sleep, so a shimmed sleep on
+# PATH cannot shorten the wait. Run with its output detached: a leftover nap
+# must not keep a caller's pipe open.
 watchdog() {
-  local target=$1 sleeper
-  command -p sleep "${CF_CALL_TIMEOUT}" &
-  sleeper=$!
-  trap 'kill "${sleeper}" 2>/dev/null; exit 0' TERM
-  wait "${sleeper}" || exit 0
-  : >"${WORK_DIR}/cf.timed-out"
-  kill -TERM "${target}" 2>/dev/null || true
+  local target=$1 waited=0
+  while kill -0 "${target}" 2>/dev/null; do
+    if [[ "${waited}" -ge "${CF_CALL_TIMEOUT}" ]]; then
+      : >"${WORK_DIR}/cf.timed-out"
+      kill -TERM "${target}" 2>/dev/null || true
+      return 0
+    fi
+    command -p sleep 1
+    waited=$((waited + 1))
+  done
 }
 
 cf_run() {
@@ -216,11 +225,13 @@ cf_run() {
   rm -f "${WORK_DIR}/cf.timed-out"
   cf "$@" >"${WORK_DIR}/cf.out" 2>&1 </dev/null &
   CF_PID=$!
-  watchdog "${CF_PID}" &
+  watchdog "${CF_PID}" </dev/null >/dev/null 2>&1 &
   WATCHDOG_PID=$!
   wait "${CF_PID}" || status=$?
   CF_PID=""
-  kill "${WATCHDOG_PID}" 2>/dev/null || true
+  # SIGKILL, not TERM: a watchdog killed while still forking would run this
+  # script's TERM trap (cleanup: lock release, rm WORK_DIR) in the child.
+  kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
   wait "${WATCHDOG_PID}" 2>/dev/null || true
   WATCHDOG_PID=""
   CF_OUT=$(<"${WORK_DIR}/cf.out")
@@ -411,9 +422,22 @@ color_is_live() {
   return 1
 }
 
+# Release the lock; one retry, because a lock left behind blocks every later
+# run until someone passes --break-lock.
 release_lock() {
   LOCK_HELD=0
-  cf_run delete "${LOCK_APP}" -f
+  cf_run delete "${LOCK_APP}" -f || cf_run delete "${LOCK_APP}" -f
+}
+
+# Does color $1 serve all of the app's live traffic? (Every live route; for a
+# worker: it is started.)
+color_is_fully_live() {
+  local i=$1 url
+  for url in "${LIVE_URLS[@]}"; do
+    if ! color_has_route "${i}" "${url}"; then
+      return 1
+    fi
+  done
 }
 
 # Who holds the deploy lock (empty when free): sets LOCK_INFO.
@@ -608,6 +632,9 @@ route_index_url() {
 
 map_staging() {
   local i=$1
+  if color_has_route "${i}" "${STAGING_ROUTE}"; then
+    return 0
+  fi
   step "mapping the staging route ${STAGING_ROUTE} to ${COLORS[$i]}"
   map_route "${COLORS[$i]}" "${STAGING_HOST}" "${STAGING_DOMAIN}" "${STAGING_PATH}" || return 1
   C_ROUTES[i]="${C_ROUTES[$i]:+${C_ROUTES[$i]}, }${STAGING_ROUTE}"
@@ -782,7 +809,6 @@ take_back_live_routes() {
 # Returns 3 when the live check failed and traffic was switched back.
 drain_and_retire() {
   local new=$1 old=$2
-  unmap_staging "${new}" || warn "could not unmap the staging route from ${COLORS[$new]}"
   if [[ "${C_EXISTS[$old]}" == 1 && "${C_STATE[$old]}" == "started" ]]; then
     drain "${new}" "${old}" || return 3
   fi
@@ -958,6 +984,8 @@ promote_target() {
 
 finish_rollback() {
   local target=$1 current=$2 status=0
+  unmap_staging "${target}" ||
+    die "${EXIT_FAILED}" "could not unmap the staging route from ${COLORS[$target]} (it serves the live routes); run rollback.sh again to finish"
   drain_and_retire "${target}" "${current}" || status=$?
   if [[ "${status}" == 3 ]]; then
     print_state
@@ -966,11 +994,26 @@ finish_rollback() {
     print_state
     die "${EXIT_FAILED}" "retiring ${COLORS[$current]} failed; ${COLORS[$target]} serves the live routes. Run rollback.sh again to finish."
   fi
-  set_label_or_warn "${target}" live
+  set_label "${target}" live || die "${EXIT_FAILED}" "could not record ${COLORS[$target]} as live; run rollback.sh again to finish"
+}
+
+# An earlier rollback stopped after TARGET took traffic, or a deploy stopped
+# mid-cutover: prove TARGET healthy, then move the live routes to it alone.
+resume_target() {
+  local target=$1 current=$2
+  step "an earlier run was interrupted: moving the live routes to ${COLORS[$target]} alone"
+  map_staging "${target}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$target]}"
+  if ! wait_until_healthy "${STAGING_ROUTE}"; then
+    if color_is_fully_live "${current}"; then
+      abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} is not healthy; it was taken off the live routes"
+    fi
+    die "${EXIT_UNHEALTHY}" "${COLORS[$target]} is not healthy and ${COLORS[$current]} no longer serves every live route; fix the app, then run rollback.sh again"
+  fi
+  promote_target "${target}" "${current}"
 }
 
 main() {
-  local current=-1 target i
+  local current=-1 target=-1 i
   parse_args "$@"
   setup_traps
   [[ "${DRY_RUN}" == 0 ]] || log "dry run: changing cf commands are printed on stdout, not run"
@@ -986,15 +1029,12 @@ main() {
         deploy-candidate) target=$((1 - i)) ;;
       esac
     done
-    if [[ -z "${target:-}" ]]; then
+    if [[ "${target}" -lt 0 ]]; then
       die "${EXIT_FAILED}" "both ${COLORS[0]} and ${COLORS[1]} hold the live routes and no recorded state says which is new." \
         "Unmap the live routes from the one that should not serve, then run rollback.sh again."
     fi
     current=$((1 - target))
-    step "an earlier run was interrupted during cutover: moving the live routes to ${COLORS[$target]} alone"
-    map_staging "${target}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$target]}"
-    wait_until_healthy "${STAGING_ROUTE}" || die "${EXIT_UNHEALTHY}" "${COLORS[$target]} is not healthy; both colors still serve"
-    promote_target "${target}" "${current}"
+    resume_target "${target}" "${current}"
     success "${COLORS[$target]} is live; ${COLORS[$current]} retired (${RETIRE})"
     return 0
   fi
@@ -1006,10 +1046,10 @@ main() {
     die "${EXIT_NOTHING_TO_ROLL_BACK}" "no color holds the live routes: nothing to roll back from"
   fi
   if [[ "${C_LABEL[$current]}" == rollback-candidate ]]; then
+    # An interrupted rollback had already moved (some of) the traffic.
     target="${current}"
     current=$((1 - target))
-    step "an earlier rollback was interrupted after cutover: finishing the retirement of ${COLORS[$current]}"
-    finish_rollback "${target}" "${current}"
+    resume_target "${target}" "${current}"
     success "${COLORS[$target]} is live"
     return 0
   fi

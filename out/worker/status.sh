@@ -132,12 +132,15 @@ quote_command() {
 
 cleanup() {
   local status=$?
-  trap - EXIT INT TERM
+  # Releasing the lock must not be cut short by a second Ctrl-C: a lock left
+  # behind blocks every later run. Each cf call is still bounded by the watchdog.
+  trap - EXIT
+  trap 'log "still cleaning up (releasing the deploy lock)..."' INT TERM
   if [[ -n "${CF_PID}" ]]; then
     kill "${CF_PID}" 2>/dev/null || true
   fi
   if [[ -n "${WATCHDOG_PID}" ]]; then
-    kill "${WATCHDOG_PID}" 2>/dev/null || true
+    kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
   fi
   if [[ "${LOCK_HELD}" == 1 ]]; then
     release_lock || warn "could not release the deploy lock ${LOCK_APP}; the next run needs --break-lock"
@@ -169,16 +172,22 @@ setup_traps() {
 # Running cf: every call is echoed, bounded by CF_CALL_TIMEOUT, and its output
 # (stdout and stderr) lands in CF_OUT for the caller to read.
 
-# Kill process $1 after CF_CALL_TIMEOUT seconds of real time. `command -p`
-# takes the system sleep, so a shimmed sleep on PATH cannot shorten the wait.
+# Kill process $1 after CF_CALL_TIMEOUT seconds of real time. It naps one
+# second at a time, so when cf_run stops it early no sleep outlives it by more
+# than a second; `command -p` takes the system sleep, so a shimmed sleep on
+# PATH cannot shorten the wait. Run with its output detached: a leftover nap
+# must not keep a caller's pipe open.
 watchdog() {
-  local target=$1 sleeper
-  command -p sleep "${CF_CALL_TIMEOUT}" &
-  sleeper=$!
-  trap 'kill "${sleeper}" 2>/dev/null; exit 0' TERM
-  wait "${sleeper}" || exit 0
-  : >"${WORK_DIR}/cf.timed-out"
-  kill -TERM "${target}" 2>/dev/null || true
+  local target=$1 waited=0
+  while kill -0 "${target}" 2>/dev/null; do
+    if [[ "${waited}" -ge "${CF_CALL_TIMEOUT}" ]]; then
+      : >"${WORK_DIR}/cf.timed-out"
+      kill -TERM "${target}" 2>/dev/null || true
+      return 0
+    fi
+    command -p sleep 1
+    waited=$((waited + 1))
+  done
 }
 
 cf_run() {
@@ -187,11 +196,13 @@ cf_run() {
   rm -f "${WORK_DIR}/cf.timed-out"
   cf "$@" >"${WORK_DIR}/cf.out" 2>&1 </dev/null &
   CF_PID=$!
-  watchdog "${CF_PID}" &
+  watchdog "${CF_PID}" </dev/null >/dev/null 2>&1 &
   WATCHDOG_PID=$!
   wait "${CF_PID}" || status=$?
   CF_PID=""
-  kill "${WATCHDOG_PID}" 2>/dev/null || true
+  # SIGKILL, not TERM: a watchdog killed while still forking would run this
+  # script's TERM trap (cleanup: lock release, rm WORK_DIR) in the child.
+  kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
   wait "${WATCHDOG_PID}" 2>/dev/null || true
   WATCHDOG_PID=""
   CF_OUT=$(<"${WORK_DIR}/cf.out")
@@ -373,9 +384,18 @@ color_is_live() {
   [[ "${C_STATE[$i]}" == "started" ]]
 }
 
+# Release the lock; one retry, because a lock left behind blocks every later
+# run until someone passes --break-lock.
 release_lock() {
   LOCK_HELD=0
-  cf_run delete "${LOCK_APP}" -f
+  cf_run delete "${LOCK_APP}" -f || cf_run delete "${LOCK_APP}" -f
+}
+
+# Does color $1 serve all of the app's live traffic? (Every live route; for a
+# worker: it is started.)
+color_is_fully_live() {
+  local i=$1 url
+  [[ "${C_STATE[$i]}" == "started" ]]
 }
 
 # Who holds the deploy lock (empty when free): sets LOCK_INFO.

@@ -1,0 +1,157 @@
+"""The exhaustive fault matrix (issue: scripts that survive every fault).
+
+For every example profile and every starting situation, a clean deploy is run
+once to learn the cf calls it makes. Then, in a fresh foundation each time:
+
+- every one of those calls is made to fail once, and
+- SIGINT, then SIGTERM, is delivered to the script at every call that changes
+  the foundation (each step),
+
+and each time the script must end with a documented exit status, the
+simulator must have seen no invariant violation (every live route served by a
+started, healthy app at every moment; nothing stopped while still routed), and
+a plain re-run must converge: the new version alone on the live routes, the
+old color retired as configured, staging unmapped, the lock free.
+
+The matrix size and results are printed in the terminal summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.rehearsal import STATE_LABEL, Run, Sandbox
+from tests.conftest import example, explain
+
+PROFILES = ["sinatra", "shop", "minimal", "worker"]
+SITUATIONS = ["first-deploy", "blue-live", "green-live", "after-rollback"]
+# What a faulted run may end with: done (the failed call was bookkeeping the
+# script can do without), a step failed, the new version was taken down, or
+# (for the preflight's own calls) preflight failed.
+FAULT_EXITS = {0, 1, 3, 5}
+SIGNAL_EXITS = {"INT": 130, "TERM": 143}
+
+
+def _sandbox(root: Path, name: str, situation: str) -> Sandbox:
+    sandbox = Sandbox(example(name), root)
+    sandbox.seed(situation)
+    return sandbox
+
+
+def _deploy(sandbox: Sandbox) -> Run:
+    return sandbox.run("deploy.sh", "--path", str(sandbox.app_dir("v2")), timeout=120)
+
+
+def _expected_idle(sandbox: Sandbox, situation: str) -> tuple[str, str | None]:
+    blue, green = sandbox.profile.colors
+    return {"first-deploy": (blue, None), "blue-live": (green, blue),
+            "green-live": (blue, green), "after-rollback": (green, blue)}[situation]
+
+
+def _problems_after_fault(sandbox: Sandbox, had_live: bool) -> list[str]:
+    problems = [f"violation: {v['message']}" for v in sandbox.foundation.violations()]
+    if had_live:
+        for route in sandbox.profile.live_routes:
+            if not sandbox.foundation.served(route.url):
+                problems.append(f"{route.url} is not served after the faulted run")
+    return problems
+
+
+def _converged(sandbox: Sandbox, situation: str) -> list[str]:
+    """What is wrong with the end state of a successful deploy of v2."""
+    new, old = _expected_idle(sandbox, situation)
+    problems = []
+    app = sandbox.foundation.app(new)
+    if app is None or app["state"] != "STARTED" or app["behaviour"]["version"] != "v2":
+        problems.append(f"{new} does not run v2: {app and (app['state'], app['behaviour'])}")
+    elif app["labels"].get(STATE_LABEL) != "live":
+        problems.append(f"{new} is recorded as {app['labels'].get(STATE_LABEL)}, not live")
+    for url, apps in sandbox.live_apps().items():
+        if apps != [new]:
+            problems.append(f"{url} is mapped to {apps}, not {new} alone")
+    staging = sandbox.profile.staging_route
+    if staging is not None and app is not None and staging.url in app["routes"]:
+        problems.append("the staging route is still mapped")
+    if old is not None:
+        retired = sandbox.foundation.app(old)
+        retire = sandbox.profile.cutover.retire
+        want = {"stop": "STOPPED", "keep": "STARTED", "delete": None}[retire]
+        state = retired and retired["state"]
+        if state != want:
+            problems.append(f"{old} is {state}, expected {want} (retire = {retire})")
+        if retired is not None and any(url in retired["routes"] for url in sandbox.live_apps()):
+            problems.append(f"{old} still holds a live route")
+    if sandbox.lock_app() is not None:
+        problems.append("the deploy lock is still held")
+    problems += [f"violation: {v['message']}" for v in sandbox.foundation.violations()]
+    return problems
+
+
+def _clean_calls(root: Path, name: str, situation: str) -> list[dict]:
+    with _sandbox(root / "clean", name, situation) as sandbox:
+        run = _deploy(sandbox)
+        assert run.exit_code == 0, explain(run)
+        assert _converged(sandbox, situation) == []
+        return run.calls
+
+
+def _case(root: Path, name: str, situation: str, fault: dict) -> tuple[str, list[str]]:
+    """One matrix cell: inject ``fault``, run, check, re-run, check."""
+    with _sandbox(root, name, situation) as sandbox:
+        had_live = situation != "first-deploy"
+        offset = len(sandbox.foundation.calls())
+        if "fail_call" in fault:
+            sandbox.foundation.set_fault(fail_call=offset + fault["fail_call"])
+            allowed = FAULT_EXITS
+        else:
+            sandbox.foundation.set_fault(signal=fault["signal"],
+                                         signal_call=offset + fault["signal_call"])
+            allowed = {SIGNAL_EXITS[fault["signal"]]}
+            if fault.get("at_lock_release"):
+                # The work was done; cleanup outlasts a signal to release the lock.
+                allowed.add(0)
+        first = _deploy(sandbox)
+        problems = []
+        if first.exit_code not in allowed:
+            problems.append(f"exit {first.exit_code}, expected one of {sorted(allowed)}")
+        problems += _problems_after_fault(sandbox, had_live)
+        if first.exit_code == 0:
+            # The fault was absorbed: the run itself must have converged (a
+            # re-run would be a new deploy, not a recovery).
+            problems += _converged(sandbox, situation)
+            label = "exit 0"
+        else:
+            rerun = _deploy(sandbox)
+            if rerun.exit_code != 0:
+                problems.append(f"re-run exit {rerun.exit_code}:\n{rerun.stderr[-2500:]}")
+            problems += [f"after re-run: {p}" for p in _converged(sandbox, situation)]
+            label = f"exit {first.exit_code}, re-run exit {rerun.exit_code}"
+        if problems:
+            problems.append("faulted run stderr tail:\n" + first.stderr[-1500:])
+        return label, problems
+
+
+@pytest.mark.parametrize("situation", SITUATIONS)
+@pytest.mark.parametrize("name", PROFILES)
+@pytest.mark.parametrize("kind", ["fail", "INT", "TERM"])
+def test_fault_matrix(tmp_path: Path, name: str, situation: str, kind: str,
+                      record_property: pytest.RecordProperty) -> None:
+    calls = _clean_calls(tmp_path, name, situation)
+    if kind == "fail":
+        faults = [{"fail_call": index} for index in range(1, len(calls) + 1)]
+    else:
+        faults = [{"signal": kind, "signal_call": index,
+                   "at_lock_release": call["argv"][0] == "delete" and index == len(calls)}
+                  for index, call in enumerate(calls, start=1) if call["mutating"]]
+    assert faults, "the clean run made no call to fault"
+    failures = []
+    for number, fault in enumerate(faults, start=1):
+        call = calls[(fault.get("fail_call") or fault.get("signal_call")) - 1]
+        label, problems = _case(tmp_path / f"case{number}", name, situation, fault)
+        if problems:
+            failures.append(f"{kind} at call {number} (cf {' '.join(call['argv'])}) "
+                            f"[{label}]:\n  " + "\n  ".join(problems))
+    record_property("fault_matrix", {"cases": len(faults), "failed": len(failures)})
+    assert not failures, f"{len(failures)} of {len(faults)} cases failed:\n" + "\n".join(failures)
