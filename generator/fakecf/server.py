@@ -31,7 +31,10 @@ CLIENT = r"""#!/usr/bin/env bash
 exec 3<>/dev/tcp/127.0.0.1/{port} || exit 70
 resume=""
 while :; do
-  {{ printf '%s\n' "$(($# + 4))"; printf '%s\0' {tool} "$PWD" "${{FAKECF_TARGET_PID:-$PPID}}" "$resume" "$@"; }} >&3
+  {{
+    printf '%s\n' "$(($# + 4))"
+    printf '%s\0' {tool} "$PWD" "${{FAKECF_TARGET_PID:-$PPID}}" "$resume" "$@"
+  }} >&3
   IFS= read -r -d '' status <&3 || exit 70
   IFS= read -r -d '' out <&3 || true
   IFS= read -r -d '' err <&3 || true
