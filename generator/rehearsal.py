@@ -157,6 +157,13 @@ class Sandbox:
                 route = self.profile.staging_route
                 self.foundation.map_route(green, route.host, route.domain, route.path)
 
+    def behaviour(self, version: str, **overrides: object) -> dict[str, object]:
+        """An app behaviour that passes this profile's health check, reporting ``version``."""
+        spec: dict[str, object] = {"version": version, "body": self._body(version),
+                                   "status": self.profile.health.expect_status}
+        spec.update(overrides)
+        return spec
+
     def _body(self, version: str) -> str:
         expect = self.profile.health.expect_body
         return f"{expect} {version}" if expect else f"ok {version}"

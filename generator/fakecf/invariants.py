@@ -64,12 +64,17 @@ def _check_points(st: dict, url: str) -> list[float]:
     for a in st["apps"]:
         if a["guid"] in app_guids and S.app_running(a) and S.ready_at(a) > now:
             points.add(S.ready_at(a))
+        after = float((a.get("droplet") or {}).get("fails_after_seconds") or 0)
+        if a["guid"] in app_guids and after > 0 and (a.get("started_at") or 0) + after > now:
+            points.add((a.get("started_at") or 0) + after)
     return sorted(points)
 
 
-def _bad_state(app: dict) -> str | None:
+def _bad_state(app: dict, t: float) -> str | None:
     if app["state"] != "STARTED":
         return None
+    if S.degraded(app, t):
+        return "failing (it degraded after it started)"
     if app.get("start_failed") == "fail":
         return "crashed (start failed)"
     if app.get("start_failed") == "timeout":
@@ -121,7 +126,7 @@ def check(st: dict, cause: dict) -> None:
         seen: dict[str, tuple[float, dict, str]] = {}
         for t in points:
             for a in effective_apps(st, url, t):
-                why = _bad_state(a)
+                why = _bad_state(a, t)
                 if why and a["guid"] not in seen:
                     seen[a["guid"]] = (t, a, why)
         prefix = f"unhealthy|{url}|"

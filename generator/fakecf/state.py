@@ -35,6 +35,9 @@ DEFAULT_BEHAVIOUR = {
     "body": "ok",
     "start": "ok",
     "slow_start_seconds": 0,
+    # 0: never. Else the app starts answering 500 that many simulated seconds
+    # after it started: a build that passes its checks, then degrades in service.
+    "fails_after_seconds": 0,
 }
 
 _GUID_KIND = {"app": 0xA, "route": 0xB, "dest": 0xC, "domain": 0xD, "service": 0xE,
@@ -254,16 +257,23 @@ def ready_at(app: dict) -> float:
     return (app.get("started_at") or 0.0) + float(beh.get("slow_start_seconds") or 0)
 
 
+def degraded(app: dict, t: float) -> bool:
+    """Has the app's ``fails_after_seconds`` run out at ``t``?"""
+    after = float((app.get("droplet") or {}).get("fails_after_seconds") or 0)
+    return after > 0 and t >= (app.get("started_at") or 0.0) + after
+
+
 def app_serving(app: dict, t: float) -> bool:
     """Running, healthy and past its slow start: a request answered as the app intends."""
     beh = app.get("droplet") or {}
-    return app_running(app) and bool(beh.get("healthy", True)) and t >= ready_at(app)
+    return (app_running(app) and bool(beh.get("healthy", True)) and t >= ready_at(app)
+            and not degraded(app, t))
 
 
 def app_answer(app: dict, t: float) -> tuple[int, str]:
     """What one instance of ``app`` answers at time ``t`` (status, body)."""
     beh = app.get("droplet") or DEFAULT_BEHAVIOUR
-    if not beh.get("healthy", True):
+    if not beh.get("healthy", True) or degraded(app, t):
         return 500, "unhealthy"
     if t < ready_at(app):
         return 503, "503 Service Unavailable: app is starting"
