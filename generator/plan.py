@@ -8,6 +8,7 @@ the plan cannot drift from the script an auditor approves.
 from __future__ import annotations
 
 import re
+import shlex
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,11 @@ class PlanEntry:
 
 
 def _readable(line: str, guids: dict[str, str]) -> str:
-    """Replace the simulator's GUIDs with ``<guid of APP>``/``<space guid>``."""
-    return GUID.sub(lambda m: guids.get(m.group(0), "<guid>"), line)
+    """Replace the simulator's GUIDs with ``<guid of APP>``/``<space guid>``, keeping
+    the line a valid, fully quoted shell command."""
+    words = shlex.split(line)
+    return shlex.join(GUID.sub(lambda m: guids.get(m.group(0), "<guid>"), word)
+                      for word in words)
 
 
 def plan_profile(profile: Profile) -> list[PlanEntry]:
