@@ -46,11 +46,23 @@ BASH32_BANNED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+PROFILE_BLOCK = ("# --- begin profile values", "# --- end profile values")
+"""Markers around the constants block: its values are data (a hook may well say
+``jq`` or ``echo -n``), quoted by the generator, not code of ours to scan."""
+
+
 def _code_lines(text: str) -> list[tuple[int, str]]:
-    """Lines with full-line comments and heredoc bodies removed (they are prose)."""
+    """Lines of code: without comments, heredoc bodies (prose) and profile values."""
     lines: list[tuple[int, str]] = []
     heredoc_end: str | None = None
+    in_profile_block = False
     for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(PROFILE_BLOCK[0]):
+            in_profile_block = True
+        elif line.startswith(PROFILE_BLOCK[1]):
+            in_profile_block = False
+        if in_profile_block:
+            continue
         if heredoc_end is not None:
             if line.strip() == heredoc_end:
                 heredoc_end = None

@@ -251,6 +251,16 @@ def _flawed(value: object, flaw: Flaw, allowed: str, path: KeyPath, out: _Proble
     return True
 
 
+def _unicode(text: str) -> bool:
+    """TOML cannot hold a lone surrogate, but a dict handed to validate_mapping can,
+    and such text cannot be written to a script file."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _walk(node: Node, value: object, path: KeyPath, out: _Problems) -> Any:
     """Validate ``value`` against ``node``; return its clean form or ``_INVALID``."""
     match node:
@@ -283,6 +293,10 @@ def _walk(node: Node, value: object, path: KeyPath, out: _Problems) -> Any:
         case Text():
             if not isinstance(value, str):
                 return _wrong_type(node, value, path, out)
+            if not _unicode(value):
+                out.add(path, f"{show(value)} is not valid Unicode text (it holds a lone "
+                              f"surrogate; {node.allowed})")
+                return _INVALID
             if node.enum and value not in node.enum:
                 out.add(path, f"{show(value)} is not a valid choice ({node.allowed})")
                 return _INVALID
@@ -362,6 +376,13 @@ def _check_relations(raw: dict[str, Any], clean: dict[str, Any], out: _Problems)
                     f"services.bind[{seen[service]}] (each service instance once)",
                 )
     _check_health(raw.get("health"), clean.get("health"), out)
+    smoke = clean.get("cutover", {}).get("smoke_test")
+    if smoke not in (None, _INVALID) and not clean.get("routes", {}).get("live"):
+        out.add(
+            ("cutover", "smoke_test"),
+            "is set for a worker (no routes.live), which has no staging URL to test "
+            "(remove it, or run checks in cutover.before_cutover)",
+        )
     push = clean.get("push", {})
     if "docker_image" in push:
         conflicts = [(("push", key), push[key]) for key in ("buildpack", "stack") if key in push]

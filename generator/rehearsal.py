@@ -212,12 +212,13 @@ class Sandbox:
 
     # -- reading the world --------------------------------------------------------------
     def live_apps(self) -> dict[str, list[str]]:
-        """Each live route -> the apps CC has mapped to it now."""
+        """Each live route (lower case, as routers match) -> the apps CC has mapped to it."""
         apps = self.foundation.apps()
         table: dict[str, list[str]] = {}
         for route in self.profile.live_routes:
             url = route.url.lower()
-            table[url] = sorted(a["name"] for a in apps if url in a["routes"])
+            table[url] = sorted(a["name"] for a in apps
+                                if url in (r.lower() for r in a["routes"]))
         return table
 
     def lock_app(self) -> dict | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
+import re
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -31,17 +31,29 @@ class SafeText(str):
     """Text already made safe for bash by a filter or trusted by the generator."""
 
 
-def shell_quote(value: object) -> SafeText:
-    """Quote any value as one literal bash word.
+# Words bash and shellcheck both read as one plain literal: no quoting needed.
+_PLAIN_WORD = re.compile(r"[A-Za-z0-9_@%+:./-][A-Za-z0-9_@%+=:./-]*")
+_RESERVED_WORDS = frozenset(
+    "if then else elif fi case esac for select while until do done in function time "
+    "coproc { } ! [[ ]]".split()
+)
 
-    Plain single quotes (``shlex.quote``) where that reads naturally; ANSI-C
-    quoting (``$'...'``, bash 2+) for text holding ``$``, a backtick or control
-    characters, so shellcheck does not mistake a literal ``$(...)`` for a missed
-    expansion (SC2016) and a newline or escape cannot hide in the file.
+
+def shell_quote(value: object) -> SafeText:
+    """Quote any value as one literal bash word that shellcheck reads the same way.
+
+    Three forms, from most to least readable: a plain word as it is (never a
+    reserved word like ``do``); plain single quotes for other printable ASCII
+    without ``'``, ``\\``, ``$`` or backticks; ANSI-C quoting (``$'...'``, bash 2+)
+    for everything else, so a literal ``$(...)``, a typographic quote, a trailing
+    backslash or a newline can neither run nor confuse shellcheck (SC2016,
+    SC1112, SC1003), and no control character hides in the file.
     """
     text = str(value)
-    if not any(ch in "$`" or not ch.isprintable() for ch in text):
-        return SafeText(shlex.quote(text))
+    if _PLAIN_WORD.fullmatch(text) and text not in _RESERVED_WORDS:
+        return SafeText(text)
+    if all(" " <= ch <= "~" and ch not in "'\\$`" for ch in text):
+        return SafeText(f"'{text}'")
     out = []
     for ch in text:
         if ch in "\\'":
@@ -50,7 +62,7 @@ def shell_quote(value: object) -> SafeText:
             out.append("\\n")
         elif ch == "\t":
             out.append("\\t")
-        elif not ch.isprintable() and ord(ch) < 0x80:
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
             out.append(f"\\x{ord(ch):02x}")
         else:
             out.append(ch)
@@ -111,6 +123,15 @@ def make_environment() -> jinja2.Environment:
     return env
 
 
+def list_filter_value(name: str) -> str:
+    """A name as one item of a Cloud Controller list filter (``names=``).
+
+    CC decodes the query, splits the value on commas, then URL-unescapes each
+    item; encoding twice keeps a comma (or a '%') inside one name.
+    """
+    return quote(quote(name, safe=""), safe="")
+
+
 def lock_app_name(profile: Profile) -> str:
     """The app whose existence is the deploy lock."""
     return f"{profile.app}-bluegreen-lock"
@@ -128,8 +149,8 @@ def _context(profile: Profile, script: str) -> dict[str, object]:
         "changes": script != "status.sh",
         "lock_app": lock_app,
         "lock_app_json": json.dumps(lock_app, ensure_ascii=True),
-        "lock_query": quote(lock_app, safe=""),
-        "color_queries": tuple(quote(c, safe="") for c in profile.colors),
+        "lock_query": list_filter_value(lock_app),
+        "color_queries": tuple(list_filter_value(c) for c in profile.colors),
         "health_attempts": max(1, math.ceil(profile.health.timeout_seconds / interval)),
         "probe_max_time": max(1, min(interval * 5, 30)),
         "host_flag": SafeText("-n" if profile.cf_cli == 6 else "--hostname"),

@@ -266,8 +266,8 @@ def _cli_value(description: str, allowed: str, limit: int = 4096) -> Text:
     return Text(
         description,
         allowed,
-        checks=(_not_empty, _no_nul, _one_line, _at_most(limit), not_flag),
-        schema={"minLength": 1, "maxLength": limit, "pattern": r"^[^-\u0000\n\r][^\u0000\n\r]*$"},
+        checks=(_not_empty, _no_nul, _one_line, _printable, _at_most(limit), not_flag),
+        schema={"minLength": 1, "maxLength": limit, "pattern": rf"^[^-{CTRL}][^{CTRL}]*$"},
     )
 
 

@@ -579,6 +579,17 @@ CASES: list[tuple[str, str, str]] = [
         'app = "demo"\n[push]\nvars_files = ["-v.yml"]',
         f'push.vars_files[0]: "-v.yml" {FLAG}',
     ),
+    (
+        "manifest-control-character",
+        'app = "demo"\nmanifest = "m\\u001b[2K.yml"',
+        'manifest: "m\\u001b[2K.yml" contains a non-printable character (a file path)',
+    ),
+    (
+        "worker-smoke-test",
+        'app = "demo"\n[cutover]\nsmoke_test = "true"',
+        "cutover.smoke_test: is set for a worker (no routes.live), which has no staging URL "
+        "to test (remove it, or run checks in cutover.before_cutover)",
+    ),
     # unknown keys and odd values
     (
         "unknown-suggest",
@@ -750,6 +761,7 @@ BOTH_REJECT = [
         "health-interval-timeout",
         "health-interval-default-timeout",
         "health-timeout-float",
+        "worker-smoke-test",
     }
 ]
 
@@ -930,3 +942,13 @@ def test_garbage_is_reported_not_raised(data: Any) -> None:
         validate_mapping(data, "g", "g", "h")
     except ProfileError as exc:
         assert all(p.startswith("g: ") and "\n" not in p for p in exc.problems)
+
+
+def test_lone_surrogate_is_reported_not_rendered() -> None:
+    with pytest.raises(ProfileError) as error:
+        validate_mapping({"app": "a", "cutover": {"after_cutover": "echo \ud800"}},
+                         "x.toml", "x", "0" * 64)
+    assert error.value.problems == [
+        'x.toml: cutover.after_cutover: "echo \\ud800" is not valid Unicode text (it holds a '
+        "lone surrogate; a shell command, at most 8192 characters)"
+    ]

@@ -71,7 +71,9 @@ def _list(params: dict[str, str], key: str) -> list[str] | None:
     """CC list filter: absent -> None (any); ``hosts=`` -> [""] (a real filter)."""
     if key not in params:
         return None
-    return [x.strip() for x in params[key].split(",")]
+    # CC (BaseMessage.to_array!) splits the decoded value on "," (and following
+    # spaces), then URL-unescapes each item: a literal comma must be sent as %252C.
+    return [unquote(x) for x in re.split(r",\s*", params[key])]
 
 
 # --- presenters ----------------------------------------------------------------------

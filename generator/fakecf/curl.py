@@ -113,9 +113,12 @@ def route_request(st: dict, url: str) -> tuple[int, str, str | None]:
     now = st["clock"]
     apps = {a["guid"]: a for a in st["apps"]}
     groups: dict[str, list[dict]] = {}
+    # gorouter lower-cases the whole route key (host and path) before matching.
+    host, lower_path = host.lower(), path.lower()
     for r in st["routes"]:
-        rp = r["path"]
-        if S.route_fqdn(st, r) != host or not (rp == "" or path == rp or path.startswith(rp + "/")):
+        rp = r["path"].lower()
+        if S.route_fqdn(st, r).lower() != host or not (
+                rp == "" or lower_path == rp or lower_path.startswith(rp + "/")):
             continue
         members = groups.setdefault(rp, [])
         for g in S.effective_app_guids(st, r["guid"], now):

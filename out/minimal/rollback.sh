@@ -11,9 +11,9 @@
 
 set -euo pipefail
 
-# ---------------------------------------------------------------------------
-# Profile values. This block is the only place the profile reaches the script;
-# every value is shell-quoted by the generator.
+# --- begin profile values --------------------------------------------------
+# The only place the profile reaches the script; every value is shell-quoted
+# by the generator.
 readonly APP_NAME=minimal
 COLORS=(minimal-blue minimal-green)
 readonly COLORS
@@ -51,6 +51,7 @@ readonly PROBE_MAX_TIME=10
 readonly SETTLE_SECONDS=5
 readonly DRAIN_SECONDS=15
 readonly RETIRE=stop
+# --- end profile values ----------------------------------------------------
 readonly SCRIPT_NAME="rollback.sh"
 readonly EXIT_NOTHING_TO_ROLL_BACK=6
 

@@ -11,9 +11,9 @@
 
 set -euo pipefail
 
-# ---------------------------------------------------------------------------
-# Profile values. This block is the only place the profile reaches the script;
-# every value is shell-quoted by the generator.
+# --- begin profile values --------------------------------------------------
+# The only place the profile reaches the script; every value is shell-quoted
+# by the generator.
 COLORS=(minimal-blue minimal-green)
 readonly COLORS
 readonly LOCK_APP=minimal-bluegreen-lock
@@ -28,6 +28,7 @@ readonly TARGET_SPACE=''
 # Live routes, as parallel arrays (bash 3.2 has no associative arrays).
 LIVE_URLS=(minimal.example.com)
 readonly LIVE_URLS
+# --- end profile values ----------------------------------------------------
 readonly SCRIPT_NAME="status.sh"
 
 # ---------------------------------------------------------------------------

@@ -11,9 +11,9 @@
 
 set -euo pipefail
 
-# ---------------------------------------------------------------------------
-# Profile values. This block is the only place the profile reaches the script;
-# every value is shell-quoted by the generator.
+# --- begin profile values --------------------------------------------------
+# The only place the profile reaches the script; every value is shell-quoted
+# by the generator.
 readonly APP_NAME=shop
 COLORS=(shop-blue shop-green)
 readonly COLORS
@@ -51,6 +51,7 @@ readonly PROBE_MAX_TIME=25
 readonly SETTLE_SECONDS=10
 readonly DRAIN_SECONDS=30
 readonly RETIRE=keep
+# --- end profile values ----------------------------------------------------
 readonly SCRIPT_NAME="rollback.sh"
 readonly EXIT_NOTHING_TO_ROLL_BACK=6
 

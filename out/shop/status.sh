@@ -11,9 +11,9 @@
 
 set -euo pipefail
 
-# ---------------------------------------------------------------------------
-# Profile values. This block is the only place the profile reaches the script;
-# every value is shell-quoted by the generator.
+# --- begin profile values --------------------------------------------------
+# The only place the profile reaches the script; every value is shell-quoted
+# by the generator.
 COLORS=(shop-blue shop-green)
 readonly COLORS
 readonly LOCK_APP=shop-bluegreen-lock
@@ -28,6 +28,7 @@ readonly TARGET_SPACE=production
 # Live routes, as parallel arrays (bash 3.2 has no associative arrays).
 LIVE_URLS=(shop.example.com www.example.org/shop)
 readonly LIVE_URLS
+# --- end profile values ----------------------------------------------------
 readonly SCRIPT_NAME="status.sh"
 
 # ---------------------------------------------------------------------------

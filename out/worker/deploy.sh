@@ -11,9 +11,9 @@
 
 set -euo pipefail
 
-# ---------------------------------------------------------------------------
-# Profile values. This block is the only place the profile reaches the script;
-# every value is shell-quoted by the generator.
+# --- begin profile values --------------------------------------------------
+# The only place the profile reaches the script; every value is shell-quoted
+# by the generator.
 readonly APP_NAME=invoice-worker
 COLORS=(invoice-worker-blue invoice-worker-green)
 readonly COLORS
@@ -50,6 +50,7 @@ readonly HEALTH_INTERVAL=2
 readonly HEALTH_ATTEMPTS=30
 readonly DRAIN_SECONDS=15
 readonly RETIRE=stop
+# --- end profile values ----------------------------------------------------
 readonly SCRIPT_NAME="deploy.sh"
 
 # ---------------------------------------------------------------------------

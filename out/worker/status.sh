@@ -11,9 +11,9 @@
 
 set -euo pipefail
 
-# ---------------------------------------------------------------------------
-# Profile values. This block is the only place the profile reaches the script;
-# every value is shell-quoted by the generator.
+# --- begin profile values --------------------------------------------------
+# The only place the profile reaches the script; every value is shell-quoted
+# by the generator.
 COLORS=(invoice-worker-blue invoice-worker-green)
 readonly COLORS
 readonly LOCK_APP=invoice-worker-bluegreen-lock
@@ -25,6 +25,7 @@ readonly EXPECTED_CF_MAJOR=8
 readonly TARGET_API=''
 readonly TARGET_ORG=''
 readonly TARGET_SPACE=''
+# --- end profile values ----------------------------------------------------
 readonly SCRIPT_NAME="status.sh"
 
 # ---------------------------------------------------------------------------
