@@ -191,7 +191,9 @@ def test_dry_run_prints_the_commands_a_real_run_executes(make_sandbox: Make) -> 
 
 
 def test_worker_deploy_and_rollback(make_sandbox: Make) -> None:
-    sandbox = make_sandbox("worker", "first-deploy")
+    base = example("worker")
+    profile = dataclasses.replace(base, cutover=dataclasses.replace(base.cutover, retire="stop"))
+    sandbox = make_sandbox(profile, "first-deploy")
     blue, green = sandbox.profile.colors
     run = deploy(sandbox, "v1")
     assert run.exit_code == 0, explain(run)
@@ -206,6 +208,16 @@ def test_worker_deploy_and_rollback(make_sandbox: Make) -> None:
     assert sandbox.foundation.app(blue)["state"] == "STARTED"
     assert sandbox.foundation.app(green)["state"] == "STOPPED"
     assert sandbox.foundation.app(blue)["labels"][STATE_LABEL] == "live"
+
+
+def test_worker_example_deletes_the_old_color(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("worker", "blue-live")
+    run = deploy(sandbox, "v2")
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    assert sandbox.foundation.app(blue) is None
+    assert sandbox.foundation.app(green)["state"] == "STARTED"
+    assert sandbox.run("rollback.sh").exit_code == 6
 
 
 def test_worker_that_does_not_start_is_taken_down(make_sandbox: Make) -> None:
@@ -263,8 +275,14 @@ def test_rollback_after_retire_delete_exits_6(make_sandbox: Make) -> None:
     base = example("sinatra")
     profile = dataclasses.replace(base, cutover=dataclasses.replace(base.cutover, retire="delete"))
     sandbox = make_sandbox(profile, "blue-live")
-    assert deploy(sandbox).exit_code == 0
+    run = deploy(sandbox)
+    assert run.exit_code == 0, explain(run)
     assert sandbox.foundation.app(profile.colors[0]) is None
+    # Stopped first, deleted after Cloud Foundry's 10 s shutdown window.
+    blue = profile.colors[0]
+    stop = next(c for c in run.calls if c["argv"] == ["stop", blue])
+    delete = next(c for c in run.calls if c["argv"] == ["delete", blue, "-f"])
+    assert delete["time"] - stop["time"] >= 10
     run = sandbox.run("rollback.sh")
     assert run.exit_code == 6, explain(run)
     assert "does not exist" in run.stderr

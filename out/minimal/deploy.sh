@@ -77,6 +77,8 @@ readonly SCRIPT_NAME="deploy.sh"
 # ---------------------------------------------------------------------------
 # Tunables: environment overrides are read once, validated, then frozen.
 readonly STATE_LABEL="cf-bluegreen-state"
+# Cloud Foundry sends SIGTERM and kills an app's processes 10 s later.
+readonly SHUTDOWN_GRACE_SECONDS=10
 readonly EXIT_OK=0 EXIT_FAILED=1 EXIT_USAGE=2 EXIT_PREFLIGHT=5
 readonly EXIT_UNHEALTHY=3 EXIT_LOCKED=4
 
@@ -889,7 +891,12 @@ retire_color() {
       set_label_or_warn "${i}" standby
       ;;
     delete)
-      step "retiring ${COLORS[$i]}: delete"
+      # Stop first and give the processes Cloud Foundry's shutdown window:
+      # cf delete unbinds services (and their credentials) at once, which would
+      # cut a graceful shutdown short.
+      step "retiring ${COLORS[$i]}: stop, then delete after ${SHUTDOWN_GRACE_SECONDS}s"
+      stop_color "${i}" || return 1
+      pause "${SHUTDOWN_GRACE_SECONDS}" "processes get SIGTERM and up to 10s to exit"
       cf_must delete "${COLORS[$i]}" -f || return 1
       C_EXISTS[i]=0
       ;;
