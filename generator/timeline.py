@@ -52,7 +52,8 @@ def format_run(run: Run) -> list[str]:
                 lines.append(f"{' ' * 11} live: {_route_state(item)}")
         elif item.get("tool") == "curl":
             answer = f"{item.get('status')} from {item.get('app') or 'no app'}"
-            lines.append(f"{at} curl {item.get('url')} -> {answer}")
+            pinned = " (pinned with X-CF-APP-INSTANCE)" if item.get("pinned") else ""
+            lines.append(f"{at} curl {item.get('url')}{pinned} -> {answer}")
         elif item.get("tool") == "sleep":
             lines.append(f"{at} sleep {item.get('seconds'):g}")
     lines.append(f"exit status {run.exit_code}")
@@ -79,7 +80,8 @@ def rehearse(profile: Profile, scenario: str = "blue-live", fail_at: int | None 
             lines += ["", *format_run(run)]
         violations = sandbox.foundation.violations()
         lines += ["", "Verdict:"]
-        lines += [f"  {run.script} {' '.join(run.args[:1])}: exit {run.exit_code}" for run in runs]
+        lines += [f"  {shlex.join([run.script, *run.args[:1]])}: exit {run.exit_code}"
+                  for run in runs]
         if violations:
             lines.append(f"  invariant violations: {len(violations)}")
             lines += [f"    - {v.get('message')} (call {v.get('call')})" for v in violations]

@@ -151,6 +151,22 @@ def test_verify_live_switches_back_when_the_new_color_degrades_on_live(make_sand
     assert sandbox.run("rollback.sh").exit_code == 6, "a failed build is no rollback target"
 
 
+def test_a_fix_can_be_deployed_over_a_broken_live_color(make_sandbox: Make) -> None:
+    """Live probes are pinned to the new color (X-CF-APP-INSTANCE): a broken old
+    color answering on the live route must neither block nor undo the fix."""
+    sandbox = make_sandbox("sinatra")
+    blue, green = sandbox.profile.colors
+    sandbox.foundation.add_app(blue, instances=2, behaviour=sandbox.behaviour("v0",
+                                                                             healthy=False))
+    sandbox.foundation.map_route(blue, "sinatralive", "example.com")
+    run = deploy(sandbox)
+    assert run.exit_code == 0, explain(run)
+    assert only_on_live(sandbox, green)
+    live_probes = [e for e in run.events if e["tool"] == "curl" and "live" in e["url"]]
+    assert live_probes and all(e["app"] == green for e in live_probes)
+    assert all(v["app"] == blue for v in sandbox.foundation.violations())
+
+
 def test_without_verify_live_the_drain_only_waits(make_sandbox: Make) -> None:
     base = example("sinatra")
     profile = dataclasses.replace(base, cutover=dataclasses.replace(base.cutover,

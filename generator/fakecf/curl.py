@@ -107,9 +107,22 @@ def resolve(st: dict, host: str) -> bool:
     return any(host == d["name"] or host.endswith("." + d["name"]) for d in st["domains"])
 
 
-def route_request(st: dict, url: str) -> tuple[int, str, str | None]:
+def _pinned_instance(headers: list[str]) -> tuple[str, str] | None:
+    """``X-CF-APP-INSTANCE: APP_GUID:INDEX`` (gorouter: send the request to that
+    instance of an app mapped to the route), or None."""
+    for header in headers:
+        name, _, value = header.partition(":")
+        if name.strip().lower() == "x-cf-app-instance":
+            guid, _, index = value.strip().partition(":")
+            return guid, index
+    return None
+
+
+def route_request(st: dict, url: str, headers: list[str] | None = None
+                  ) -> tuple[int, str, str | None]:
     """(status, body, answering app name or None) for a resolvable URL, now."""
     host, path = _split(url)
+    pin = _pinned_instance(headers or [])
     now = st["clock"]
     apps = {a["guid"]: a for a in st["apps"]}
     groups: dict[str, list[dict]] = {}
@@ -127,6 +140,14 @@ def route_request(st: dict, url: str) -> tuple[int, str, str | None]:
                 members.append(a)
     for rp in sorted(groups, key=len, reverse=True):
         members = groups[rp]
+        if pin is not None and members:
+            guid, index = pin
+            app = next((a for a in members if a["guid"] == guid), None)
+            if app is None or not index.isdigit() or int(index) >= app["instances"]:
+                return (400, f"400 Bad Request: Requested instance ('{index}') with guid "
+                             f"('{guid}') does not exist for route ('{host}')\n", None)
+            status, body = S.app_answer(app, now)
+            return status, body, app["name"]
         if not members:
             continue
         key = host + rp
@@ -185,11 +206,15 @@ def main(args: list[str]) -> int:
         st = lk.state
         host, _ = _split(url)
         if resolve(st, host):
-            status, body, app = route_request(st, url)
+            headers = opts.get("header")
+            status, body, app = route_request(st, url, headers if isinstance(headers, list)
+                                              else None)
             code = 0
         else:
             status, body, app, code = 0, "", None, 6
+        pinned = _pinned_instance(opts.get("header") or [])  # type: ignore[arg-type]
         st["events"].append({"seq": S.next_seq(st), "tool": "curl", "url": url,
+                             "pinned": pinned[0] if pinned else None,
                              "status": status, "app": app, "time": st["clock"],
                              "served": {u: invariants.served(st, u, st["clock"])
                                         for u in st["watched"]}})

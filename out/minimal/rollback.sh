@@ -700,12 +700,19 @@ unmap_live_routes() {
 }
 
 # ---------------------------------------------------------------------------
-# Health: an HTTP probe, expected status and (optionally) body text.
+# Health: an HTTP probe, expected status and (optionally) body text. On a live
+# route, where both colors may answer, the probe is pinned to one color's
+# instance 0 with gorouter's X-CF-APP-INSTANCE header, so that it proves what
+# that color does and not what the other one does.
 PROBE_RESULT=""
 probe_url() {
-  local url=$1 code status=0
-  code=$(curl -sS -o "${WORK_DIR}/probe.body" -w '%{http_code}' \
-    --max-time "${PROBE_MAX_TIME}" "${url}" 2>"${WORK_DIR}/probe.err") || status=$?
+  local url=$1 pin=${2:-} code status=0
+  local -a pin_header=()
+  if [[ -n "${pin}" ]]; then
+    pin_header=(-H "X-CF-APP-INSTANCE: ${pin}:0")
+  fi
+  code=$(curl -sS ${pin_header[@]+"${pin_header[@]}"} -o "${WORK_DIR}/probe.body" \
+    -w '%{http_code}' --max-time "${PROBE_MAX_TIME}" "${url}" 2>"${WORK_DIR}/probe.err") || status=$?
   if [[ "${status}" != 0 ]]; then
     PROBE_RESULT="curl exit ${status}: $(tr '\n' ' ' <"${WORK_DIR}/probe.err")"
     return 1
@@ -725,19 +732,17 @@ health_url() {
   printf '%s://%s%s' "${HEALTH_SCHEME}" "$1" "${HEALTH_PATH}"
 }
 
-# Probe URL $1 every HEALTH_INTERVAL seconds until it answers as expected or
-# HEALTH_TIMEOUT seconds of probing have passed.
-wait_until_healthy() {
-  local url attempt=0
-  url=$(health_url "$1")
-  step "checking health at ${url} (at most ${HEALTH_TIMEOUT}s)"
+# Probe URL $1 (pinned to app GUID $2, if given) every HEALTH_INTERVAL seconds
+# until it answers as expected or HEALTH_TIMEOUT seconds of probing have passed.
+poll_until_healthy() {
+  local url=$1 pin=$2 attempt=0
   if [[ "${DRY_RUN}" == 1 ]]; then
     log "dry run: not probing"
     return 0
   fi
   while [[ "${attempt}" -lt "${HEALTH_ATTEMPTS}" ]]; do
     attempt=$((attempt + 1))
-    if probe_url "${url}"; then
+    if probe_url "${url}" "${pin}"; then
       log "healthy: ${PROBE_RESULT} (probe ${attempt})"
       return 0
     fi
@@ -750,13 +755,32 @@ wait_until_healthy() {
   return 1
 }
 
-# One probe of every live route; true when all answer as expected.
-live_routes_healthy() {
-  local url
+# Color $1 answers as expected on the staging route (pinned to it, in case
+# something else was mapped there too).
+wait_until_healthy() {
+  local i=$1 url
+  url=$(health_url "${STAGING_ROUTE}")
+  step "checking health of ${COLORS[$i]} at ${url} (at most ${HEALTH_TIMEOUT}s)"
+  poll_until_healthy "${url}" "${C_GUID[$i]}"
+}
+
+# After mapping: poll until the routers send every live route to color $1 and
+# it answers as expected there (route changes propagate asynchronously).
+live_routes_reach() {
+  local i=$1 url
+  for url in "${LIVE_URLS[@]}"; do
+    step "checking that ${url} reaches ${COLORS[$i]} (at most ${HEALTH_TIMEOUT}s)"
+    poll_until_healthy "$(health_url "${url}")" "${C_GUID[$i]}" || return 1
+  done
+}
+
+# One pinned probe of every live route on color $1; true when all answer.
+live_routes_healthy_on() {
+  local i=$1 url
   [[ "${DRY_RUN}" == 0 ]] || return 0
   for url in "${LIVE_URLS[@]}"; do
-    if ! probe_url "$(health_url "${url}")"; then
-      warn "live route ${url}: ${PROBE_RESULT}"
+    if ! probe_url "$(health_url "${url}")" "${C_GUID[$i]}"; then
+      warn "live route ${url} on ${COLORS[$i]}: ${PROBE_RESULT}"
       return 1
     fi
   done
@@ -788,9 +812,7 @@ cutover() {
   step "cutover: mapping the live routes to ${COLORS[$new]}"
   map_live_routes "${new}" || return 1
   pause "${SETTLE_SECONDS}" "route changes reach the routers asynchronously (settle)"
-  if ! live_routes_healthy; then
-    return 3
-  fi
+  live_routes_reach "${new}" || return 3
   if [[ "${old}" -lt 0 ]]; then
     return 0
   fi
@@ -826,7 +848,7 @@ drain() {
   fi
   step "draining ${COLORS[$old]} for ${DRAIN_SECONDS}s while checking the live routes"
   while :; do
-    if live_routes_healthy; then
+    if live_routes_healthy_on "${new}"; then
       failures=0
     else
       failures=$((failures + 1))
@@ -971,7 +993,7 @@ prepare_target() {
   set_label "${target}" rollback-candidate || die "${EXIT_FAILED}" "could not record ${COLORS[$target]} as the rollback target"
   map_staging "${target}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$target]}"
   start_color "${target}" || abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} did not start"
-  wait_until_healthy "${STAGING_ROUTE}" || abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} failed its health check"
+  wait_until_healthy "${target}" || abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} failed its health check"
 }
 
 promote_target() {
@@ -1011,7 +1033,7 @@ resume_target() {
   local target=$1 current=$2
   step "an earlier run was interrupted: moving the live routes to ${COLORS[$target]} alone"
   map_staging "${target}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$target]}"
-  if ! wait_until_healthy "${STAGING_ROUTE}"; then
+  if ! wait_until_healthy "${target}"; then
     if color_is_fully_live "${current}"; then
       abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} is not healthy; it was taken off the live routes"
     fi
