@@ -1,7 +1,8 @@
 """The exhaustive fault matrix (issue: scripts that survive every fault).
 
-For every example profile and every starting situation, a clean deploy is run
-once to learn the cf calls it makes. Then, in a fresh foundation each time:
+For every example profile and every starting situation, a clean deploy (and,
+where there is something to roll back to, a clean rollback) is run once to
+learn the cf calls it makes. Then, in a fresh foundation each time:
 
 - every one of those calls is made to fail once, and
 - SIGINT, then SIGTERM, is delivered to the script at every call that changes
@@ -10,8 +11,9 @@ once to learn the cf calls it makes. Then, in a fresh foundation each time:
 and each time the script must end with a documented exit status, the
 simulator must have seen no invariant violation (every live route served by a
 started, healthy app at every moment; nothing stopped while still routed), and
-a plain re-run must converge: the new version alone on the live routes, the
-old color retired as configured, staging unmapped, the lock free.
+a plain re-run must converge: the new (for a rollback: the previous) version
+alone on the live routes, the other color retired as configured, staging
+unmapped, the lock free.
 
 The matrix size and results are printed in the terminal summary.
 """
@@ -26,7 +28,11 @@ from generator.rehearsal import STATE_LABEL, Run, Sandbox
 from tests.conftest import example, explain
 
 PROFILES = ["sinatra", "shop", "minimal", "worker"]
-SITUATIONS = ["first-deploy", "blue-live", "green-live", "after-rollback"]
+# (script, starting situation): every deploy situation, and every situation a
+# rollback can start from.
+RUNS = [("deploy.sh", "first-deploy"), ("deploy.sh", "blue-live"),
+        ("deploy.sh", "green-live"), ("deploy.sh", "after-rollback"),
+        ("rollback.sh", "green-live"), ("rollback.sh", "after-rollback")]
 # What a faulted run may end with: done (the failed call was bookkeeping the
 # script can do without), a step failed, the new version was taken down, or
 # (for the preflight's own calls) preflight failed.
@@ -40,14 +46,21 @@ def _sandbox(root: Path, name: str, situation: str) -> Sandbox:
     return sandbox
 
 
-def _deploy(sandbox: Sandbox) -> Run:
-    return sandbox.run("deploy.sh", "--path", str(sandbox.app_dir("v2")), timeout=120)
+def _run(sandbox: Sandbox, script: str) -> Run:
+    if script == "rollback.sh":
+        return sandbox.run(script, timeout=120)
+    return sandbox.run(script, "--path", str(sandbox.app_dir("v2")), timeout=120)
 
 
-def _expected_idle(sandbox: Sandbox, situation: str) -> tuple[str, str | None]:
+def _expected(sandbox: Sandbox, script: str, situation: str) -> tuple[str, str | None, str]:
+    """(color that must end up live, color that must be retired, its version)."""
     blue, green = sandbox.profile.colors
-    return {"first-deploy": (blue, None), "blue-live": (green, blue),
-            "green-live": (blue, green), "after-rollback": (green, blue)}[situation]
+    if script == "rollback.sh":
+        return {"green-live": (blue, green, "v-1"), "after-rollback": (green, blue, "v1")}[
+            situation]
+    new, old = {"first-deploy": (blue, None), "blue-live": (green, blue),
+                "green-live": (blue, green), "after-rollback": (green, blue)}[situation]
+    return new, old, "v2"
 
 
 def _problems_after_fault(sandbox: Sandbox, had_live: bool) -> list[str]:
@@ -59,13 +72,14 @@ def _problems_after_fault(sandbox: Sandbox, had_live: bool) -> list[str]:
     return problems
 
 
-def _converged(sandbox: Sandbox, situation: str) -> list[str]:
-    """What is wrong with the end state of a successful deploy of v2."""
-    new, old = _expected_idle(sandbox, situation)
+def _converged(sandbox: Sandbox, script: str, situation: str) -> list[str]:
+    """What is wrong with the end state of a successful run of ``script``."""
+    new, old, version = _expected(sandbox, script, situation)
     problems = []
     app = sandbox.foundation.app(new)
-    if app is None or app["state"] != "STARTED" or app["behaviour"]["version"] != "v2":
-        problems.append(f"{new} does not run v2: {app and (app['state'], app['behaviour'])}")
+    if app is None or app["state"] != "STARTED" or app["behaviour"]["version"] != version:
+        problems.append(f"{new} does not run {version}: "
+                        f"{app and (app['state'], app['behaviour'])}")
     elif app["labels"].get(STATE_LABEL) != "live":
         problems.append(f"{new} is recorded as {app['labels'].get(STATE_LABEL)}, not live")
     for url, apps in sandbox.live_apps().items():
@@ -89,15 +103,16 @@ def _converged(sandbox: Sandbox, situation: str) -> list[str]:
     return problems
 
 
-def _clean_calls(root: Path, name: str, situation: str) -> list[dict]:
+def _clean_calls(root: Path, name: str, script: str, situation: str) -> list[dict]:
     with _sandbox(root / "clean", name, situation) as sandbox:
-        run = _deploy(sandbox)
+        run = _run(sandbox, script)
         assert run.exit_code == 0, explain(run)
-        assert _converged(sandbox, situation) == []
+        assert _converged(sandbox, script, situation) == []
         return run.calls
 
 
-def _case(root: Path, name: str, situation: str, fault: dict) -> tuple[str, list[str]]:
+def _case(root: Path, name: str, script: str, situation: str,
+          fault: dict) -> tuple[str, list[str]]:
     """One matrix cell: inject ``fault``, run, check, re-run, check."""
     with _sandbox(root, name, situation) as sandbox:
         had_live = situation != "first-deploy"
@@ -112,7 +127,7 @@ def _case(root: Path, name: str, situation: str, fault: dict) -> tuple[str, list
             if fault.get("at_lock_release"):
                 # The work was done; cleanup outlasts a signal to release the lock.
                 allowed.add(0)
-        first = _deploy(sandbox)
+        first = _run(sandbox, script)
         problems = []
         if first.exit_code not in allowed:
             problems.append(f"exit {first.exit_code}, expected one of {sorted(allowed)}")
@@ -120,25 +135,26 @@ def _case(root: Path, name: str, situation: str, fault: dict) -> tuple[str, list
         if first.exit_code == 0:
             # The fault was absorbed: the run itself must have converged (a
             # re-run would be a new deploy, not a recovery).
-            problems += _converged(sandbox, situation)
+            problems += _converged(sandbox, script, situation)
             label = "exit 0"
         else:
-            rerun = _deploy(sandbox)
+            rerun = _run(sandbox, script)
             if rerun.exit_code != 0:
                 problems.append(f"re-run exit {rerun.exit_code}:\n{rerun.stderr[-2500:]}")
-            problems += [f"after re-run: {p}" for p in _converged(sandbox, situation)]
+            problems += [f"after re-run: {p}"
+                         for p in _converged(sandbox, script, situation)]
             label = f"exit {first.exit_code}, re-run exit {rerun.exit_code}"
         if problems:
             problems.append("faulted run stderr tail:\n" + first.stderr[-1500:])
         return label, problems
 
 
-@pytest.mark.parametrize("situation", SITUATIONS)
+@pytest.mark.parametrize(("script", "situation"), RUNS, ids=[f"{s[:-3]}-{t}" for s, t in RUNS])
 @pytest.mark.parametrize("name", PROFILES)
 @pytest.mark.parametrize("kind", ["fail", "INT", "TERM"])
-def test_fault_matrix(tmp_path: Path, name: str, situation: str, kind: str,
+def test_fault_matrix(tmp_path: Path, name: str, script: str, situation: str, kind: str,
                       record_property: pytest.RecordProperty) -> None:
-    calls = _clean_calls(tmp_path, name, situation)
+    calls = _clean_calls(tmp_path, name, script, situation)
     if kind == "fail":
         faults = [{"fail_call": index} for index in range(1, len(calls) + 1)]
     else:
@@ -149,7 +165,7 @@ def test_fault_matrix(tmp_path: Path, name: str, situation: str, kind: str,
     failures = []
     for number, fault in enumerate(faults, start=1):
         call = calls[(fault.get("fail_call") or fault.get("signal_call")) - 1]
-        label, problems = _case(tmp_path / f"case{number}", name, situation, fault)
+        label, problems = _case(tmp_path / f"case{number}", name, script, situation, fault)
         if problems:
             failures.append(f"{kind} at call {number} (cf {' '.join(call['argv'])}) "
                             f"[{label}]:\n  " + "\n  ".join(problems))

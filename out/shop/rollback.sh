@@ -573,11 +573,21 @@ pause() {
   fi
 }
 
+# Start color $1. Returns 3 when the app itself failed (staging, crash, start
+# timeout: the build is bad), 1 when cf failed otherwise (the build may be fine).
 start_color() {
   local i=$1
   step "starting ${COLORS[$i]}"
-  cf_must start "${COLORS[$i]}" || return 1
-  C_STATE[i]="started"
+  if cf_must start "${COLORS[$i]}"; then
+    C_STATE[i]="started"
+    return 0
+  fi
+  case "${CF_OUT}" in
+    *"Start unsuccessful"* | *"Start app timeout"* | *"Error staging"* | *"StagingError"*)
+      return 3
+      ;;
+  esac
+  return 1
 }
 
 stop_color() {
@@ -982,17 +992,27 @@ abandon_target() {
   take_back_live_routes "${i}"
   unmap_staging "${i}" || warn "could not unmap the staging route from ${COLORS[$i]}"
   stop_color "${i}" || warn "could not stop ${COLORS[$i]}"
-  set_label_or_warn "${i}" failed
+  if [[ "${status}" == "${EXIT_UNHEALTHY}" ]]; then
+    set_label_or_warn "${i}" failed
+  else
+    # cf failed, not the build: it stays the rollback target for a re-run.
+    set_label_or_warn "${i}" standby
+  fi
   print_state
   die "${status}" "rollback of ${APP_NAME} failed: ${reason}"
 }
 
 # Start TARGET and prove it healthy before it gets traffic.
 prepare_target() {
-  local target=$1
+  local target=$1 status=0
   set_label "${target}" rollback-candidate || die "${EXIT_FAILED}" "could not record ${COLORS[$target]} as the rollback target"
   map_staging "${target}" || die "${EXIT_FAILED}" "could not map the staging route to ${COLORS[$target]}"
-  start_color "${target}" || abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} did not start"
+  start_color "${target}" || status=$?
+  case "${status}" in
+    0) ;;
+    3) abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} did not start" ;;
+    *) abandon_target "${target}" "${EXIT_FAILED}" "cf start ${COLORS[$target]} failed" ;;
+  esac
   wait_until_healthy "${target}" || abandon_target "${target}" "${EXIT_UNHEALTHY}" "${COLORS[$target]} failed its health check"
 }
 

@@ -561,11 +561,21 @@ pause() {
   fi
 }
 
+# Start color $1. Returns 3 when the app itself failed (staging, crash, start
+# timeout: the build is bad), 1 when cf failed otherwise (the build may be fine).
 start_color() {
   local i=$1
   step "starting ${COLORS[$i]}"
-  cf_must start "${COLORS[$i]}" || return 1
-  C_STATE[i]="started"
+  if cf_must start "${COLORS[$i]}"; then
+    C_STATE[i]="started"
+    return 0
+  fi
+  case "${CF_OUT}" in
+    *"Start unsuccessful"* | *"Start app timeout"* | *"Error staging"* | *"StagingError"*)
+      return 3
+      ;;
+  esac
+  return 1
 }
 
 stop_color() {
@@ -867,14 +877,19 @@ print_state() {
 
 # Steps 3-4 for color NEW while OLD (maybe -1) serves: push, bind, start, check.
 prepare_candidate() {
-  local new=$1 old=$2 instances="${FIXED_INSTANCES}"
+  local new=$1 old=$2 instances="${FIXED_INSTANCES}" status=0
   if [[ -z "${instances}" && "${old}" -ge 0 && "${C_INSTANCES[$old]}" -gt 0 ]]; then
     instances="${C_INSTANCES[$old]}"
   fi
   push_idle_color "${new}" "${instances}" || abandon_candidate "${new}" "${EXIT_FAILED}" "cf push of ${COLORS[$new]} failed"
   set_label "${new}" deploy-candidate || abandon_candidate "${new}" "${EXIT_FAILED}" "could not record ${COLORS[$new]} as the deploy candidate"
   bind_services "${new}" || abandon_candidate "${new}" "${EXIT_FAILED}" "binding a service to ${COLORS[$new]} failed"
-  start_color "${new}" || abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "${COLORS[$new]} did not start"
+  start_color "${new}" || status=$?
+  case "${status}" in
+    0) ;;
+    3) abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "${COLORS[$new]} did not start" ;;
+    *) abandon_candidate "${new}" "${EXIT_FAILED}" "cf start ${COLORS[$new]} failed" ;;
+  esac
   wait_until_running "${new}" || abandon_candidate "${new}" "${EXIT_UNHEALTHY}" "${COLORS[$new]} is not running"
   run_hook before-cutover "${BEFORE_CUTOVER_HOOK}" || abandon_candidate "${new}" "${EXIT_FAILED}" "the before-cutover hook failed"
 }
