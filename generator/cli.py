@@ -81,9 +81,14 @@ def generate(profiles: tuple[Path, ...], out_dir: Path) -> None:
 @OUT_OPTION
 @reports_errors
 def check(profiles: tuple[Path, ...], out_dir: Path) -> None:
-    """Exit 1 and name the files in OUT that differ from a fresh generation."""
-    files = render_batch(load_batch(_inputs(profiles)))
-    stale = stale_files(out_dir, files)
+    """Exit 1 and name the files in OUT that differ from a fresh generation.
+
+    Given profile folders (the default), scripts in OUT that no profile produces
+    any more are named too.
+    """
+    inputs = _inputs(profiles)
+    files = render_batch(load_batch(inputs))
+    stale = stale_files(out_dir, files, complete=all(path.is_dir() for path in inputs))
     if stale:
         for item in stale:
             click.echo(f"stale: {out_dir / item}", err=True)

@@ -35,9 +35,18 @@ def write_batch(out_dir: Path, files: dict[str, str]) -> list[Path]:
     return [target for _, target in staged]
 
 
-def stale_files(out_dir: Path, files: dict[str, str]) -> list[str]:
-    """Relative paths whose file is missing, differs, or is not executable."""
+def stale_files(out_dir: Path, files: dict[str, str], complete: bool = False) -> list[str]:
+    """Relative paths whose file is missing, differs, or is not executable.
+
+    ``complete``: ``files`` is every profile's output (a whole profiles folder was
+    checked), so a script in ``out_dir`` that no profile produces is stale too.
+    """
     stale = []
+    if complete and out_dir.is_dir():
+        for script in sorted(out_dir.glob("*/*.sh")):
+            relative = script.relative_to(out_dir).as_posix()
+            if relative not in files:
+                stale.append(f"{relative} (no profile produces it)")
     for relative, text in sorted(files.items()):
         target = out_dir / relative
         if not target.is_file():

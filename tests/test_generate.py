@@ -149,6 +149,20 @@ def test_cli_generate_then_check(tmp_path: Path) -> None:
     assert f"stale: {deploy} (differs)" in result.stderr
 
 
+def test_cli_check_names_scripts_of_deleted_profiles(tmp_path: Path) -> None:
+    profiles = _copy_profiles(tmp_path)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(main, ["generate", str(profiles), "-o", str(out)]).exit_code == 0
+    (profiles / "minimal.toml").unlink()
+    result = runner.invoke(main, ["check", str(profiles), "-o", str(out)])
+    assert result.exit_code == 1
+    assert f"stale: {out / 'minimal/deploy.sh'} (no profile produces it)" in result.stderr
+    # Checking single files says nothing about other profiles' output.
+    single = runner.invoke(main, ["check", str(profiles / "shop.toml"), "-o", str(out)])
+    assert single.exit_code == 0, single.output
+
+
 def test_cli_bad_profile_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     profiles = _copy_profiles(tmp_path)
     (profiles / "broken.toml").write_text('app = "x"\ncolours = ["a", "b"]\n')

@@ -69,7 +69,8 @@ def test_rehearse_with_a_failing_call_shows_the_failure_and_the_rerun() -> None:
     assert "fault: cf call 12 of the deploy fails" in result.output
     assert "(injected fault: fail)" in result.output
     verdict = result.output.split("Verdict:")[1]
-    assert "deploy.sh --path: exit 3" in verdict and "deploy.sh --path: exit 0" in verdict
+    # Call 12 is cf start: a cf failure (502), not a bad build, so exit 1.
+    assert "deploy.sh --path: exit 1" in verdict and "deploy.sh --path: exit 0" in verdict
 
 
 @pytest.mark.parametrize("scenario", ["first-deploy", "green-live", "interrupted-cutover"])
