@@ -580,6 +580,16 @@ set_label_or_warn() {
   set_label "$1" "$2" || warn "could not record ${STATE_LABEL}=$2 on ${COLORS[$1]}"
 }
 
+# After a failure: what the foundation looks like now, for the operator.
+print_state() {
+  [[ "${DRY_RUN}" == 0 ]] || return 0
+  log "state now:"
+  read_color 0
+  read_color 1
+  describe_color 0
+  describe_color 1
+}
+
 # Sleep that tells the operator why, and is skipped in dry runs.
 pause() {
   local seconds=$1 reason=$2
@@ -658,10 +668,6 @@ unmap_route() {
   fi
 }
 
-route_index_url() {
-  printf '%s' "${LIVE_URLS[$1]}"
-}
-
 map_staging() {
   local i=$1
   if color_has_route "${i}" "${STAGING_ROUTE}"; then
@@ -702,7 +708,7 @@ forget_route() {
 map_live_routes() {
   local i=$1 r url
   for r in "${!LIVE_URLS[@]}"; do
-    url=$(route_index_url "${r}")
+    url="${LIVE_URLS[$r]}"
     if color_has_route "${i}" "${url}"; then
       log "${url} is already mapped to ${COLORS[$i]}"
       continue
@@ -720,7 +726,7 @@ map_live_routes() {
 unmap_live_routes() {
   local i=$1 r url
   for r in "${!LIVE_URLS[@]}"; do
-    url=$(route_index_url "${r}")
+    url="${LIVE_URLS[$r]}"
     color_has_route "${i}" "${url}" || continue
     log "unmapping live route ${url} from ${COLORS[$i]}"
     unmap_route "${COLORS[$i]}" "${LIVE_HOSTS[$r]}" "${LIVE_DOMAINS[$r]}" "${LIVE_PATHS[$r]}" || return 1
@@ -1108,15 +1114,6 @@ abandon_candidate() {
   fi
   print_state
   die "${status}" "deploy of ${APP_NAME} failed: ${reason}"
-}
-
-print_state() {
-  [[ "${DRY_RUN}" == 0 ]] || return 0
-  log "state now:"
-  read_color 0
-  read_color 1
-  describe_color 0
-  describe_color 1
 }
 
 # Steps 3-4 for color NEW while OLD (maybe -1) serves: push, bind, start, check.

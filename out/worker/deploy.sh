@@ -549,6 +549,16 @@ set_label_or_warn() {
   set_label "$1" "$2" || warn "could not record ${STATE_LABEL}=$2 on ${COLORS[$1]}"
 }
 
+# After a failure: what the foundation looks like now, for the operator.
+print_state() {
+  [[ "${DRY_RUN}" == 0 ]] || return 0
+  log "state now:"
+  read_color 0
+  read_color 1
+  describe_color 0
+  describe_color 1
+}
+
 # Sleep that tells the operator why, and is skipped in dry runs.
 pause() {
   local seconds=$1 reason=$2
@@ -864,15 +874,6 @@ abandon_candidate() {
   fi
   print_state
   die "${status}" "deploy of ${APP_NAME} failed: ${reason}"
-}
-
-print_state() {
-  [[ "${DRY_RUN}" == 0 ]] || return 0
-  log "state now:"
-  read_color 0
-  read_color 1
-  describe_color 0
-  describe_color 1
 }
 
 # Steps 3-4 for color NEW while OLD (maybe -1) serves: push, bind, start, check.

@@ -533,6 +533,16 @@ set_label_or_warn() {
   set_label "$1" "$2" || warn "could not record ${STATE_LABEL}=$2 on ${COLORS[$1]}"
 }
 
+# After a failure: what the foundation looks like now, for the operator.
+print_state() {
+  [[ "${DRY_RUN}" == 0 ]] || return 0
+  log "state now:"
+  read_color 0
+  read_color 1
+  describe_color 0
+  describe_color 1
+}
+
 # Sleep that tells the operator why, and is skipped in dry runs.
 pause() {
   local seconds=$1 reason=$2
@@ -735,15 +745,6 @@ parse_args() {
     esac
     shift
   done
-}
-
-print_state() {
-  [[ "${DRY_RUN}" == 0 ]] || return 0
-  log "state now:"
-  read_color 0
-  read_color 1
-  describe_color 0
-  describe_color 1
 }
 
 # The previous color did not prove healthy: stop it again, live untouched.
