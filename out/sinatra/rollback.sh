@@ -842,7 +842,6 @@ cutover() {
 take_back_live_routes() {
   local new=$1
   unmap_live_routes "${new}" || warn "could not unmap every live route from ${COLORS[$new]}"
-  : "${new}"
 }
 
 # After the new color holds the live routes alone: drain (watching the live

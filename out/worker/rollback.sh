@@ -645,11 +645,6 @@ cutover() {
   return 0
 }
 
-# Undo a cutover that stopped half-way: the new color leaves the live routes.
-take_back_live_routes() {
-  local new=$1
-  : "${new}"
-}
 
 # After the new color holds the live routes alone: drain (watching the live
 # route when verify_live is on), then retire the old color.
