@@ -329,3 +329,47 @@ def test_help_lists_exit_statuses(make_sandbox: Make, script: str) -> None:
     assert "Exit status:" in run.stdout and run.calls == []
     if script == "rollback.sh":
         assert "does not undo service-binding" in run.stdout.replace("\n", " ")
+
+
+def test_run_time_overrides_reach_cf_push(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("shop", "blue-live")
+    (sandbox.work / "other.yml").write_text("---\n")
+    (sandbox.work / "extra.yml").write_text("---\n")
+    dash_dir = sandbox.app_dir("v2", into=sandbox.work / "-build")
+    assert dash_dir.is_dir()
+    run = sandbox.run("deploy.sh", "--manifest", "other.yml", "--vars-file", "extra.yml",
+                      "--path", "-build")
+    assert run.exit_code == 0, explain(run)
+    push = next(argv for argv in run.cf_argvs() if argv[0] == "push")
+    assert push[push.index("--manifest") + 1] == "other.yml"
+    # A leading '-' would be read by cf as a flag: the script makes it ./-build.
+    assert push[push.index("--path") + 1] == "./-build"
+    files = [push[i + 1] for i, arg in enumerate(push) if arg == "--vars-file"]
+    assert files == ["vars/production.yml", "extra.yml"]
+    assert sandbox.foundation.app(sandbox.profile.colors[1])["behaviour"]["version"] == "v2"
+
+
+def _with_hooks(before: str | None, after: str | None):
+    base = example("sinatra")
+    return dataclasses.replace(base, cutover=dataclasses.replace(
+        base.cutover, before_cutover=before, after_cutover=after))
+
+
+def test_failing_before_cutover_hook_leaves_live_untouched(make_sandbox: Make) -> None:
+    sandbox = make_sandbox(_with_hooks("exit 7", None), "blue-live")
+    run = deploy(sandbox)
+    assert run.exit_code == 1, explain(run)
+    assert "the before-cutover hook exited 7" in run.stderr
+    blue, green = sandbox.profile.colors
+    assert all(apps == [blue] for apps in sandbox.live_apps().values())
+    assert sandbox.foundation.app(green)["state"] == "STOPPED"
+    assert sandbox.foundation.violations() == []
+
+
+def test_failing_after_cutover_hook_reports_but_new_color_is_live(make_sandbox: Make) -> None:
+    sandbox = make_sandbox(_with_hooks(None, 'echo "hook ran"; exit 3'), "blue-live")
+    run = deploy(sandbox)
+    assert run.exit_code == 1, explain(run)
+    assert "hook ran" in run.stderr
+    assert "the after-cutover hook failed (sinatra_b is live)" in run.stderr
+    assert_live(sandbox, sandbox.profile.colors[1], "v2")
