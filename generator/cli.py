@@ -18,6 +18,7 @@ from generator.output import stale_files, write_batch
 from generator.plan import format_plan, plan_profile
 from generator.profile import load_profile, profile_json_schema
 from generator.rehearsal import SITUATIONS
+from generator.timeline import rehearse as run_rehearsal
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -140,8 +141,6 @@ def rehearse(profile: Path, scenario: str, fail_at: int | None, app_dir: Path | 
     Exit status 1 when the simulator saw an invariant broken (a live route
     unserved, an unhealthy app on it, an app stopped while still routed).
     """
-    from generator.timeline import rehearse as run_rehearsal
-
     model = load_profile(profile)
     render_batch([model])
     result = run_rehearsal(model, scenario, fail_at, app_dir.resolve() if app_dir else None)

@@ -182,8 +182,8 @@ class Sandbox:
         The script runs as ``bash -c 'export FAKECF_TARGET_PID=$$; exec ...'`` so a
         signal fault reaches the script itself, not a subshell.
         """
-        before_calls = len(self.foundation.calls())
-        before_events = len(self.foundation.events())
+        before = self.foundation.load()
+        before_calls, before_events = len(before["calls"]), len(before["events"])
         env = dict(self.env, **(extra_env or {}))
         command = ['bash', '-c', 'export FAKECF_TARGET_PID=$$; exec "$0" "$@"',
                    str(self.scripts / script), *args]
@@ -196,8 +196,8 @@ class Sandbox:
             os.killpg(proc.pid, signal.SIGKILL)
             stdout, stderr = proc.communicate()
             stderr += f"\n[rehearsal: {script} killed after {timeout}s]"
-        calls = self.foundation.calls()[before_calls:]
-        events = self.foundation.events()[before_events:]
+        after = self.foundation.load()
+        calls, events = after["calls"][before_calls:], after["events"][before_events:]
         return Run(script, tuple(args), proc.returncode, stdout, stderr, calls, events)
 
     def close(self) -> None:

@@ -25,6 +25,16 @@ def explain(run: Run) -> str:
     return f"exit {run.exit_code}\n--- stdout\n{run.stdout}\n--- stderr\n{run.stderr}"
 
 
+def deploy(sandbox: Sandbox, *args: str, version: str = "v2", **behaviour: object) -> Run:
+    """Run deploy.sh with a fresh app directory reporting ``version``."""
+    return sandbox.run("deploy.sh", "--path", str(sandbox.app_dir(version, **behaviour)), *args)
+
+
+def only_on_live(sandbox: Sandbox, color: str) -> bool:
+    """``color`` alone holds every live route."""
+    return all(apps == [color] for apps in sandbox.live_apps().values())
+
+
 @pytest.fixture
 def make_sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
     """Build sandboxes for a profile (by example name or Profile) in tmp_path."""

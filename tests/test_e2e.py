@@ -14,14 +14,10 @@ from collections.abc import Callable
 import pytest
 
 from generator.rehearsal import STATE_LABEL, Sandbox
-from tests.conftest import example, explain
+from tests.conftest import deploy, example, explain, only_on_live
 
 WEB_EXAMPLES = ["sinatra", "shop", "minimal"]
 Make = Callable[..., Sandbox]
-
-
-def deploy(sandbox: Sandbox, version: str = "v2", *args: str, **behaviour: object):
-    return sandbox.run("deploy.sh", "--path", str(sandbox.app_dir(version, **behaviour)), *args)
 
 
 def assert_live(sandbox: Sandbox, color: str, version: str | None = None) -> None:
@@ -47,7 +43,7 @@ def mutating_calls(run) -> list[list[str]]:
 @pytest.mark.parametrize("name", WEB_EXAMPLES)
 def test_first_deploy_when_nothing_exists(make_sandbox: Make, name: str) -> None:
     sandbox = make_sandbox(name, "first-deploy")
-    run = deploy(sandbox, "v1")
+    run = deploy(sandbox, version="v1")
     assert run.exit_code == 0, explain(run)
     blue, green = sandbox.profile.colors
     assert_live(sandbox, blue, "v1")
@@ -127,11 +123,11 @@ def test_unhealthy_version_is_taken_down_and_live_untouched(
     make_sandbox: Make, behaviour: dict, reason: str
 ) -> None:
     sandbox = make_sandbox("shop", "blue-live")
-    run = deploy(sandbox, "v2", **behaviour)
+    run = deploy(sandbox, **behaviour)
     assert run.exit_code == 3, explain(run)
     assert reason in run.stderr
     blue, green = sandbox.profile.colors
-    assert all(apps == [blue] for apps in sandbox.live_apps().values())
+    assert only_on_live(sandbox, blue)
     new = sandbox.foundation.app(green)
     assert new["state"] == "STOPPED" and new["routes"] == []
     assert new["labels"][STATE_LABEL] == "failed"
@@ -153,7 +149,7 @@ def test_failed_smoke_test_exits_3(make_sandbox: Make) -> None:
     run = deploy(sandbox)
     assert run.exit_code == 3, explain(run)
     assert "the smoke test failed" in run.stderr
-    assert all(apps == [profile.colors[0]] for apps in sandbox.live_apps().values())
+    assert only_on_live(sandbox, profile.colors[0])
 
 
 @pytest.mark.parametrize("script", ["deploy.sh", "rollback.sh"])
@@ -172,7 +168,8 @@ def test_dry_run_changes_nothing(make_sandbox: Make, script: str, situation: str
     assert mutating_calls(run) == []
     printed = run.stdout.splitlines()
     assert printed and all(line.startswith("cf ") for line in printed)
-    assert "dry run complete" in run.stderr or "is live" in run.stderr
+    assert "dry run complete: nothing was changed" in run.stderr
+    assert "done:" not in run.stderr, "a dry run claimed to have done something"
 
 
 def test_dry_run_prints_the_commands_a_real_run_executes(make_sandbox: Make) -> None:
@@ -195,10 +192,10 @@ def test_worker_deploy_and_rollback(make_sandbox: Make) -> None:
     profile = dataclasses.replace(base, cutover=dataclasses.replace(base.cutover, retire="stop"))
     sandbox = make_sandbox(profile, "first-deploy")
     blue, green = sandbox.profile.colors
-    run = deploy(sandbox, "v1")
+    run = deploy(sandbox, version="v1")
     assert run.exit_code == 0, explain(run)
     assert sandbox.foundation.app(blue)["state"] == "STARTED"
-    run = deploy(sandbox, "v2")
+    run = deploy(sandbox, version="v2")
     assert run.exit_code == 0, explain(run)
     assert sandbox.foundation.app(green)["state"] == "STARTED"
     assert sandbox.foundation.app(blue)["state"] == "STOPPED"
@@ -212,7 +209,7 @@ def test_worker_deploy_and_rollback(make_sandbox: Make) -> None:
 
 def test_worker_example_deletes_the_old_color(make_sandbox: Make) -> None:
     sandbox = make_sandbox("worker", "blue-live")
-    run = deploy(sandbox, "v2")
+    run = deploy(sandbox, version="v2")
     assert run.exit_code == 0, explain(run)
     blue, green = sandbox.profile.colors
     assert sandbox.foundation.app(blue) is None
@@ -222,8 +219,8 @@ def test_worker_example_deletes_the_old_color(make_sandbox: Make) -> None:
 
 def test_worker_that_does_not_start_is_taken_down(make_sandbox: Make) -> None:
     sandbox = make_sandbox("worker", "first-deploy")
-    assert deploy(sandbox, "v1").exit_code == 0
-    run = deploy(sandbox, "v2", start="fail")
+    assert deploy(sandbox, version="v1").exit_code == 0
+    run = deploy(sandbox, start="fail")
     assert run.exit_code == 3, explain(run)
     blue, green = sandbox.profile.colors
     assert sandbox.foundation.app(blue)["state"] == "STARTED"
@@ -301,7 +298,7 @@ def test_status_reports_live_color_and_rollback_target(make_sandbox: Make) -> No
 
 def test_secret_vars_never_reach_the_logs(make_sandbox: Make) -> None:
     sandbox = make_sandbox("sinatra", "blue-live")
-    run = deploy(sandbox, "v2", "--var", "password=s3cr3t-value")
+    run = deploy(sandbox, "--var", "password=s3cr3t-value")
     assert run.exit_code == 0, explain(run)
     assert "s3cr3t-value" not in run.stdout + run.stderr
     assert "password=***" in run.stderr
@@ -361,7 +358,7 @@ def test_failing_before_cutover_hook_leaves_live_untouched(make_sandbox: Make) -
     assert run.exit_code == 1, explain(run)
     assert "the before-cutover hook exited 7" in run.stderr
     blue, green = sandbox.profile.colors
-    assert all(apps == [blue] for apps in sandbox.live_apps().values())
+    assert only_on_live(sandbox, blue)
     assert sandbox.foundation.app(green)["state"] == "STOPPED"
     assert sandbox.foundation.violations() == []
 
@@ -373,3 +370,17 @@ def test_failing_after_cutover_hook_reports_but_new_color_is_live(make_sandbox: 
     assert "hook ran" in run.stderr
     assert "the after-cutover hook failed (sinatra_b is live)" in run.stderr
     assert_live(sandbox, sandbox.profile.colors[1], "v2")
+
+
+def test_status_reports_an_interrupted_cutover_and_a_held_lock(make_sandbox: Make) -> None:
+    sandbox = make_sandbox("sinatra", "interrupted-cutover")
+    lock = f"{sandbox.profile.app}-bluegreen-lock"
+    sandbox.foundation.add_app(lock, state="STOPPED", instances=0, annotations={
+        "cf-bluegreen-holder": "bob@ci:7", "cf-bluegreen-since": "2026-11-30T02:00:00Z"})
+    run = sandbox.run("status.sh")
+    assert run.exit_code == 0, explain(run)
+    blue, green = sandbox.profile.colors
+    assert run.stdout.startswith(f"live:      BOTH {blue} (started")
+    assert "an interrupted cutover: run deploy.sh or rollback.sh to finish" in run.stdout
+    assert "lock:      held by bob@ci:7 since 2026-11-30T02:00:00Z" in run.stdout
+    assert not any(call["mutating"] for call in run.calls)

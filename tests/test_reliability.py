@@ -12,17 +12,9 @@ from collections.abc import Callable
 import pytest
 
 from generator.rehearsal import STATE_LABEL, Sandbox
-from tests.conftest import example, explain
+from tests.conftest import deploy, example, explain, only_on_live
 
 Make = Callable[..., Sandbox]
-
-
-def deploy(sandbox: Sandbox, *args: str, version: str = "v2", **behaviour: object):
-    return sandbox.run("deploy.sh", "--path", str(sandbox.app_dir(version, **behaviour)), *args)
-
-
-def only_on_live(sandbox: Sandbox, color: str) -> bool:
-    return all(apps == [color] for apps in sandbox.live_apps().values())
 
 
 def hold_lock(sandbox: Sandbox, holder: str = "alice@ci-7:4242") -> None:

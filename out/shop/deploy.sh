@@ -500,8 +500,13 @@ cf_must() {
   return 1
 }
 
+# The closing line: what was done, or, in a dry run, that nothing was.
 success() {
   local green=""
+  if [[ "${DRY_RUN}" == 1 ]]; then
+    log "dry run complete: nothing was changed"
+    return 0
+  fi
   if [[ -n "${C_RESET}" ]]; then
     green=$'\033[32m'
   fi
@@ -1251,9 +1256,7 @@ main() {
   fi
   prepare_candidate "${idle}" "${live}"
   promote "${idle}" "${live}"
-  if [[ "${DRY_RUN}" == 1 ]]; then
-    log "dry run complete: nothing was changed"
-  elif [[ "${live}" -ge 0 ]]; then
+  if [[ "${live}" -ge 0 ]]; then
     success "${COLORS[$idle]} is live; ${COLORS[$live]} retired (${RETIRE})"
   else
     success "${COLORS[$idle]} is live (first deploy)"

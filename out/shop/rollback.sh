@@ -481,8 +481,13 @@ cf_must() {
   return 1
 }
 
+# The closing line: what was done, or, in a dry run, that nothing was.
 success() {
   local green=""
+  if [[ "${DRY_RUN}" == 1 ]]; then
+    log "dry run complete: nothing was changed"
+    return 0
+  fi
   if [[ -n "${C_RESET}" ]]; then
     green=$'\033[32m'
   fi
@@ -1109,11 +1114,7 @@ main() {
   log "live color: ${COLORS[$current]}; rolling back to ${COLORS[$target]}"
   prepare_target "${target}"
   promote_target "${target}" "${current}"
-  if [[ "${DRY_RUN}" == 1 ]]; then
-    log "dry run complete: nothing was changed"
-  else
-    success "${COLORS[$target]} is live; ${COLORS[$current]} retired (${RETIRE})"
-  fi
+  success "${COLORS[$target]} is live; ${COLORS[$current]} retired (${RETIRE})"
 }
 
 main "$@"
