@@ -14,6 +14,13 @@ import click
 from generator import __version__
 from generator.batch import load_batch, render_batch
 from generator.errors import BlueGreenError, ProfileError
+from generator.init import (
+    draft_from_manifest,
+    draft_template,
+    load_manifest,
+    refuse_existing,
+    write_new_file,
+)
 from generator.output import stale_files, write_batch
 from generator.plan import format_plan, plan_profile
 from generator.profile import load_profile, profile_json_schema
@@ -60,6 +67,49 @@ def main() -> None:
 
     Exit status: 0 ok, 1 failure (lint gate, stale output), 2 bad profile or usage.
     """
+
+
+@main.command()
+@click.option("--manifest", "manifest", type=click.Path(path_type=Path), default=None,
+              help="The app's Cloud Foundry manifest (a file, or a folder holding manifest.yml).")
+@click.option("--app", "app", default=None, metavar="NAME",
+              help="Which app of a multi-app manifest; without --manifest, the app's name.")
+@click.option("--domain", "domains", multiple=True, metavar="DOMAIN",
+              help="A domain of your foundation (as `cf domains` lists them), repeatable: routes "
+                   "are split at it, and the first is the default domain for routes the "
+                   "manifest gives without one.")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Profile to write (default profiles/<app>.toml; - for stdout). "
+                                 "Never overwritten.")
+@reports_errors
+def init(manifest: Path | None, app: str | None, domains: tuple[str, ...],
+         output: Path | None) -> None:
+    """Draft a starting profile, with a comment on each choice.
+
+    With --manifest, from the app's manifest: name, routes, services, instances,
+    health check, push options and the ((variables)) it uses. Without, a commented
+    template. The draft passes `validate`; an existing file is never overwritten
+    (exit 2).
+    """
+    if output is not None and str(output) != "-":
+        refuse_existing(output)
+    if manifest is None:
+        if Path("manifest.yml").is_file():
+            click.echo("hint: ./manifest.yml is here: `cf-bluegreen init --manifest "
+                       "manifest.yml` drafts the profile from it", err=True)
+        draft = draft_template(app)
+    else:
+        found = load_manifest(manifest, app)
+        draft = draft_from_manifest(found, str(found.path), domains)
+    for warning in draft.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output is not None and str(output) == "-":
+        click.echo(draft.text, nl=False)
+        return
+    target = output or Path("profiles") / f"{draft.stem}.toml"
+    write_new_file(target, draft.text)
+    click.echo(f"wrote {target}; next: cf-bluegreen validate {target} && "
+               f"cf-bluegreen generate {target}")
 
 
 @main.command()
