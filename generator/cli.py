@@ -23,6 +23,7 @@ from generator.init import (
 )
 from generator.output import stale_files, write_batch
 from generator.plan import format_plan, plan_profile
+from generator.plan_formats import format_json, format_markdown
 from generator.profile import load_profile, profile_json_schema
 from generator.rehearsal import SITUATIONS
 from generator.timeline import rehearse as run_rehearsal
@@ -166,14 +167,20 @@ def schema() -> None:
 PROFILE_FILE = click.argument("profile", type=click.Path(path_type=Path, dir_okay=False))
 
 
+PLAN_FORMATS = {"text": format_plan, "markdown": format_markdown, "json": format_json}
+
+
 @main.command()
 @PROFILE_FILE
+@click.option("--format", "output_format", type=click.Choice(list(PLAN_FORMATS)),
+              default="text", show_default=True,
+              help="text for a terminal, markdown for a pull request, json for tools.")
 @reports_errors
-def plan(profile: Path) -> None:
+def plan(profile: Path, output_format: str) -> None:
     """Print the changing cf commands of every situation, from dry runs of the real scripts."""
     model = load_profile(profile)
     render_batch([model])
-    click.echo(format_plan(model, plan_profile(model)), nl=False)
+    click.echo(PLAN_FORMATS[output_format](model, plan_profile(model)), nl=False)
 
 
 @main.command()
