@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -144,7 +145,9 @@ def check(profiles: tuple[Path, ...], out_dir: Path) -> None:
     if stale:
         for item in stale:
             click.echo(f"stale: {out_dir / item}", err=True)
-        click.echo("run `cf-bluegreen generate` and commit the result", err=True)
+        fix = shlex.join(["cf-bluegreen", "generate", *map(str, profiles)]
+                         + ([] if out_dir == Path("out") else ["-o", str(out_dir)]))
+        click.echo(f"run `{fix}` and commit the result", err=True)
         sys.exit(1)
     click.echo(f"{len(files)} scripts in {out_dir} are up to date")
 
