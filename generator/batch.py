@@ -35,12 +35,25 @@ def load_batch(paths: list[Path]) -> list[Profile]:
     return profiles
 
 
-def render_batch(profiles: list[Profile]) -> dict[str, str]:
-    """Render and lint every script of every profile: ``name/script.sh`` -> text."""
+def render_scripts(profiles: list[Profile]) -> dict[str, str]:
+    """Render every script of every profile, unlinted: ``name/script.sh`` -> text.
+
+    This is all ``check`` needs: the render is deterministic, so output that
+    matches it byte for byte is what ``generate`` linted and wrote.
+    """
     env = make_environment()
     files: dict[str, str] = {}
     for profile in profiles:
         for script, text in render_profile(profile, env).items():
             files[f"{profile.name}/{script}"] = text
-    lint_scripts(files)
+    return files
+
+
+def render_batch(profiles: list[Profile], progress: bool = False) -> dict[str, str]:
+    """Render and lint every script of every profile: ``name/script.sh`` -> text.
+
+    ``progress``: a progress bar on a terminal while a long lint runs.
+    """
+    files = render_scripts(profiles)
+    lint_scripts(files, progress=progress)
     return files

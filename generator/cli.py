@@ -12,7 +12,7 @@ from typing import TypeVar
 import click
 
 from generator import __version__
-from generator.batch import load_batch, render_batch
+from generator.batch import load_batch, render_batch, render_scripts
 from generator.errors import BlueGreenError, ProfileError
 from generator.output import stale_files, write_batch
 from generator.plan import format_plan, plan_profile
@@ -72,9 +72,12 @@ def generate(profiles: tuple[Path, ...], out_dir: Path) -> None:
     Nothing is written unless every profile is valid and every script passes
     shellcheck and the bash 3.2 scan.
     """
-    files = render_batch(load_batch(_inputs(profiles)))
-    for path in write_batch(out_dir, files):
+    files = render_batch(load_batch(_inputs(profiles)), progress=True)
+    written = write_batch(out_dir, files)
+    for path in written:
         click.echo(f"wrote {path}")
+    click.echo(f"{len(files)} scripts in {out_dir}: {len(written)} written, "
+               f"{len(files) - len(written)} already up to date")
 
 
 @main.command()
@@ -85,10 +88,11 @@ def check(profiles: tuple[Path, ...], out_dir: Path) -> None:
     """Exit 1 and name the files in OUT that differ from a fresh generation.
 
     Given profile folders (the default), scripts in OUT that no profile produces
-    any more are named too.
+    any more are named too. No shellcheck: a byte comparison with a fresh render
+    is the whole check (generate lints before it writes).
     """
     inputs = _inputs(profiles)
-    files = render_batch(load_batch(inputs))
+    files = render_scripts(load_batch(inputs))
     stale = stale_files(out_dir, files, complete=all(path.is_dir() for path in inputs))
     if stale:
         for item in stale:

@@ -9,10 +9,19 @@ from pathlib import Path
 SCRIPT_MODE = 0o755
 
 
-def write_batch(out_dir: Path, files: dict[str, str]) -> list[Path]:
-    """Write ``files`` (relative path -> text) under ``out_dir``.
+def _is_current(target: Path, data: bytes) -> bool:
+    try:
+        return target.stat().st_mode & 0o777 == SCRIPT_MODE and target.read_bytes() == data
+    except OSError:
+        return False
 
-    Every file is first written in full to a temporary file beside its target,
+
+def write_batch(out_dir: Path, files: dict[str, str]) -> list[Path]:
+    """Write ``files`` (relative path -> text) under ``out_dir``; return what was written.
+
+    A file that already holds exactly its text (and mode 755) is left alone, so
+    a regenerate touches only what changed (mtimes stay meaningful). Every
+    other file is first written in full to a temporary file beside its target,
     and only once all of them exist are they renamed into place, so an error
     (disk full, permissions) never leaves a half-written script behind.
     """
@@ -20,10 +29,13 @@ def write_batch(out_dir: Path, files: dict[str, str]) -> list[Path]:
     try:
         for relative, text in sorted(files.items()):
             target = out_dir / relative
+            data = text.encode("utf-8")
+            if _is_current(target, data):
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(text.encode("utf-8"))
+                handle.write(data)
             os.chmod(tmp_name, SCRIPT_MODE)
             staged.append((Path(tmp_name), target))
         for tmp, target in staged:
