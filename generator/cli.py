@@ -12,9 +12,9 @@ from typing import TypeVar
 import click
 
 from generator import __version__
-from generator.batch import load_batch, render_batch, render_scripts
+from generator.batch import iter_scripts, load_batch, render_batch
 from generator.errors import BlueGreenError, ProfileError
-from generator.output import stale_files, write_batch
+from generator.output import find_drift, write_batch
 from generator.plan import format_plan, plan_profile
 from generator.profile import load_profile, profile_json_schema
 from generator.rehearsal import SITUATIONS
@@ -92,14 +92,14 @@ def check(profiles: tuple[Path, ...], out_dir: Path) -> None:
     is the whole check (generate lints before it writes).
     """
     inputs = _inputs(profiles)
-    files = render_scripts(load_batch(inputs))
-    stale = stale_files(out_dir, files, complete=all(path.is_dir() for path in inputs))
-    if stale:
-        for item in stale:
+    scripts = iter_scripts(load_batch(inputs))
+    drift = find_drift(out_dir, scripts, complete=all(path.is_dir() for path in inputs))
+    if drift.stale:
+        for item in drift.stale:
             click.echo(f"stale: {out_dir / item}", err=True)
         click.echo("run `cf-bluegreen generate` and commit the result", err=True)
         sys.exit(1)
-    click.echo(f"{len(files)} scripts in {out_dir} are up to date")
+    click.echo(f"{drift.checked} scripts in {out_dir} are up to date")
 
 
 @main.command()

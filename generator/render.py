@@ -72,8 +72,10 @@ def shell_quote(value: object) -> SafeText:
 
 def comment_text(value: object) -> SafeText:
     """Make a value safe inside a ``#`` comment or a quoted heredoc: one line, printable."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
-    return SafeText(text)
+    text = str(value)
+    if text.isprintable():  # nearly always: skip the per-character pass
+        return SafeText(text)
+    return SafeText("".join(ch if ch.isprintable() else "?" for ch in text))
 
 
 def _only_safe(value: object) -> object:

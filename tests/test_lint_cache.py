@@ -227,6 +227,19 @@ def test_generate_twice_costs_no_shellcheck_and_caches_outside_the_project(
     assert "wrote" not in second.stdout
     assert "3 scripts in out: 0 written, 3 already up to date" in second.stdout
 
+    runs = shim.runs()
+    checked = runner.invoke(main, ["check"])
+    assert checked.exit_code == 0, checked.output
+    assert shim.runs() == runs, "check never runs shellcheck: a byte comparison is the check"
+    deploy = project / "out" / "minimal" / "deploy.sh"
+    deploy.chmod(0o644)
+    (project / "out" / "minimal" / "status.sh").unlink()
+    stale = runner.invoke(main, ["check"])
+    assert stale.exit_code == 1
+    assert "stale: out/minimal/deploy.sh (mode 644, want 755)" in stale.stderr
+    assert "stale: out/minimal/status.sh (missing)" in stale.stderr
+    assert shim.runs() == runs
+
 
 def test_the_cache_folder_is_created_only_for_a_pass(cache_dir: Path, shim: Shim) -> None:
     with pytest.raises(LintError):
