@@ -126,6 +126,7 @@ def lint_scripts(scripts: dict[str, str], progress: bool = False) -> None:
     digests = {name: text_digest(text) for name, text in scripts.items()}
     pending = sorted(name for name, digest in digests.items() if not cache.passed(digest))
     findings = _lint(binary, pending, scripts, digests, cache, progress) if pending else []
+    cache.trim(digests.values())
     if cache.problem is not None:
         click.echo(f"cf-bluegreen: warning: {cache.problem}", err=True)
     if findings:

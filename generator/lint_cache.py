@@ -12,6 +12,7 @@ those are the key:
   entry can never turn a failing script into a passing one;
 - the cache lives in the user's cache directory, never in the repository, and
   is created only when the first pass is recorded;
+- it is bounded: past :data:`MAX_ENTRIES` it keeps only the current run's passes;
 - it is an optimisation only: a missing, corrupt, unreadable or unwritable cache
   degrades to linting everything (with one warning), never to a failed or
   falsified run. Deleting the folder is always safe.
@@ -26,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -33,6 +35,11 @@ CACHE_DIR_ENV = "CF_BLUEGREEN_CACHE_DIR"
 """Overrides the cache folder (for example a CI cache path)."""
 
 _DIGEST = re.compile(rb"[0-9a-f]{64}")
+
+MAX_ENTRIES = 100_000
+"""Past this many passes (6.5 MB), the file is rewritten with only the current
+run's passes: every template change adds a fleet's worth of new entries, and
+without a bound the cache would grow for ever."""
 
 
 def default_cache_dir() -> Path:
@@ -96,13 +103,37 @@ class LintCache:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
                 # A line of its own even if a killed run left half a line behind.
-                os.write(fd, ("\n" + "\n".join(new) + "\n").encode("ascii"))
+                data = memoryview(("\n" + "\n".join(new) + "\n").encode("ascii"))
+                while data:
+                    data = data[os.write(fd, data):]
             finally:
                 os.close(fd)
         except (OSError, ValueError) as error:
             self._disable(error)
             return
         self._passed.update(new)
+
+    def trim(self, in_use: Iterable[str]) -> None:
+        """Past :data:`MAX_ENTRIES`, rewrite the file with only the passes in ``in_use``.
+
+        A concurrent run's new entries may be lost: that costs it a re-lint next
+        time, never a wrong answer.
+        """
+        if len(self._passed) <= MAX_ENTRIES or self.path is None or self.problem is not None:
+            return
+        keep = sorted(set(in_use) & self._passed)
+        temporary: str | None = None
+        try:
+            fd, temporary = tempfile.mkstemp(prefix=".lint-passes-", dir=self.path.parent)
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write("".join(f"{digest}\n" for digest in keep))
+            os.replace(temporary, self.path)
+        except (OSError, ValueError) as error:
+            if temporary is not None and os.path.exists(temporary):
+                os.unlink(temporary)
+            self._disable(error)
+            return
+        self._passed = set(keep)
 
     def _disable(self, error: Exception) -> None:
         if self.problem is None:

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 import generator.lint
+import generator.lint_cache
 import generator.progress
 import generator.shellcheck
 from generator.cli import main
@@ -305,6 +306,23 @@ def test_a_corrupt_cache_file_is_read_as_far_as_it_is_valid(cache_dir: Path, shi
     lint_scripts(scripts)
     assert len(shim.checked()) == 3
     assert digest_b in cached_digests(cache_dir)
+
+
+def test_the_cache_is_trimmed_to_the_current_run_past_its_bound(
+    cache_dir: Path, shim: Shim, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(generator.lint_cache, "MAX_ENTRIES", 3)
+    old = {f"old{n}/deploy.sh": clean(n) for n in range(3)}
+    new = {f"new{n}/deploy.sh": clean(10 + n) for n in range(2)}
+    lint_scripts(old)
+    assert len(cached_digests(cache_dir)) == 3, "within the bound: nothing trimmed"
+    lint_scripts(new)
+    assert cached_digests(cache_dir) == {text_digest(t) for t in new.values()}
+    assert [p.name for p in cache_dir.iterdir()] == [next(cache_dir.glob("lint-*")).name]
+    lint_scripts(new)
+    assert len(shim.checked()) == 5, "the current run's passes survive the trim"
+    lint_scripts(old)
+    assert len(shim.checked()) == 8, "trimmed passes are linted again, nothing worse"
 
 
 # -- progress bar -----------------------------------------------------------------------------
