@@ -72,8 +72,10 @@ def shell_quote(value: object) -> SafeText:
 
 def comment_text(value: object) -> SafeText:
     """Make a value safe inside a ``#`` comment or a quoted heredoc: one line, printable."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
-    return SafeText(text)
+    text = str(value)
+    if text.isprintable():  # nearly always: skip the per-character pass
+        return SafeText(text)
+    return SafeText("".join(ch if ch.isprintable() else "?" for ch in text))
 
 
 def _only_safe(value: object) -> object:
@@ -110,9 +112,14 @@ def make_environment() -> jinja2.Environment:
     """The one Jinja2 environment: strict, no autoescape, bash-friendly comments.
 
     Built once per process (templates compile once): the fault matrix renders a
-    profile's scripts for every one of its thousands of sandboxes."""
+    profile's scripts for every one of its thousands of sandboxes. Templates are
+    never re-checked on disk (``auto_reload=False``): they ship inside the
+    package, and a stat of every template and partial per render is a
+    measurable share of ``check`` at fleet scale.
+    """
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generator", "templates"),
+        auto_reload=False,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,

@@ -178,7 +178,7 @@ def test_cli_bad_profile_exits_2_and_writes_nothing(tmp_path: Path) -> None:
 def test_cli_lint_failure_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import generator.batch
 
-    def failing(files: dict[str, str]) -> None:
+    def failing(files: dict[str, str], progress: bool = False) -> None:
         raise LintError("emitted bash failed the lint gate; nothing was written:\nx")
 
     monkeypatch.setattr(generator.batch, "lint_scripts", failing)
