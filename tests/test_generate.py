@@ -169,7 +169,7 @@ def test_cli_bad_profile_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["generate", str(profiles), "-o", str(out)])
     assert result.exit_code == 2
-    assert "broken.toml: colours:" in result.stderr
+    assert "broken.toml:2: colours:" in result.stderr
     assert not out.exists()
 
 
