@@ -149,18 +149,20 @@ def _case(root: Path, name: str, script: str, situation: str,
         return label, problems
 
 
-@pytest.mark.parametrize(("script", "situation"), RUNS, ids=[f"{s[:-3]}-{t}" for s, t in RUNS])
-@pytest.mark.parametrize("name", PROFILES)
-@pytest.mark.parametrize("kind", ["fail", "INT", "TERM"])
-def test_fault_matrix(tmp_path: Path, name: str, script: str, situation: str, kind: str,
-                      record_property: pytest.RecordProperty) -> None:
-    calls = _clean_calls(tmp_path, name, script, situation)
+def _faults(calls: list[dict], kind: str) -> list[dict]:
+    """Every call failing once, or the signal at every call that changes the foundation."""
     if kind == "fail":
-        faults = [{"fail_call": index} for index in range(1, len(calls) + 1)]
-    else:
-        faults = [{"signal": kind, "signal_call": index,
-                   "at_lock_release": call["argv"][0] == "delete" and index == len(calls)}
-                  for index, call in enumerate(calls, start=1) if call["mutating"]]
+        return [{"fail_call": index} for index in range(1, len(calls) + 1)]
+    return [{"signal": kind, "signal_call": index,
+             "at_lock_release": call["argv"][0] == "delete" and index == len(calls)}
+            for index, call in enumerate(calls, start=1) if call["mutating"]]
+
+
+def _matrix_cell(tmp_path: Path, name: str, script: str, situation: str, kind: str,
+                 record_property: pytest.RecordProperty) -> None:
+    """One profile x situation x fault kind: every fault, each with its re-run."""
+    calls = _clean_calls(tmp_path, name, script, situation)
+    faults = _faults(calls, kind)
     assert faults, "the clean run made no call to fault"
     failures = []
     for number, fault in enumerate(faults, start=1):
@@ -171,3 +173,19 @@ def test_fault_matrix(tmp_path: Path, name: str, script: str, situation: str, ki
                             f"[{label}]:\n  " + "\n  ".join(problems))
     record_property("fault_matrix", {"cases": len(faults), "failed": len(failures)})
     assert not failures, f"{len(failures)} of {len(faults)} cases failed:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize(("script", "situation"), RUNS, ids=[f"{s[:-3]}-{t}" for s, t in RUNS])
+@pytest.mark.parametrize("name", PROFILES)
+@pytest.mark.parametrize("kind", ["fail", "INT", "TERM"])
+def test_fault_matrix(tmp_path: Path, name: str, script: str, situation: str, kind: str,
+                      record_property: pytest.RecordProperty) -> None:
+    _matrix_cell(tmp_path, name, script, situation, kind, record_property)
+
+
+@pytest.mark.parametrize("kind", ["fail", "INT"])
+def test_fault_matrix_apex_routes(tmp_path: Path, kind: str,
+                                  record_property: pytest.RecordProperty) -> None:
+    """Apex routes (tests/profiles_apex/apex.toml) where their map-route forms run:
+    the deploy that moves both live routes from one color to the other."""
+    _matrix_cell(tmp_path, "apex", "deploy.sh", "blue-live", kind, record_property)
