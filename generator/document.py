@@ -1,26 +1,18 @@
 """The profile document as pydantic models: keys, types, defaults and every rule, once.
 
-These models describe the TOML file exactly as a user writes it (``extra="forbid"``,
-strict types: TOML says ``8`` or ``"8"`` and we hold the user to it). From them come
-the validation, the JSON Schema printed by ``cf-bluegreen schema`` and the defaults
-(read from :mod:`generator.model`, the renderer's view, so a default is written once).
-
-A string rule is a named *check*: ``None`` for a good value, else the phrase saying
-what is wrong ("is not a valid host name"), optionally with its own "what is allowed"
-text. A :class:`Rules` marker in a type's ``Annotated`` metadata carries the checks
-(run in order, the first flaw reported: one problem per value), the "what is
-allowed" text of every message about that key, and the JSON Schema keywords that say
-the same thing for editors. Rules that relate keys (distinct colors, the default
-staging route, settings a worker cannot use) are small validators on the smallest
-model that sees all their keys, so they run whenever those keys are valid, whatever
-else is wrong. Their problems travel as one ``profile_rule`` error whose context
-holds ``(key path, text)`` pairs; :mod:`generator.profile` turns every error into a
-problem line.
-
-The JSON Schema expresses most, not all, of these rules (it has no "printable", no
-case-insensitive sameness, no cross-key arithmetic, and counts 60.0 as an integer):
-the tests prove that it accepts every document the validator accepts and rejects
-what the validator rejects wherever JSON Schema can say it.
+The models describe the TOML file as a user writes it (``extra="forbid"``, strict:
+``8`` is not ``"8"``); validation, the JSON Schema (``cf-bluegreen schema``) and the
+defaults (read from :mod:`generator.model`, the renderer's view) all come from them.
+A :class:`Rules` marker in a type's ``Annotated`` metadata carries the named Cloud
+Foundry *checks* (each returns ``None`` or the phrase saying what is wrong; the first
+flaw is reported: one problem per value), the "what is allowed" text of every message
+about the key, and the JSON Schema keywords saying the same. Rules relating keys are
+validators on the smallest model that sees all their keys, so they run whenever those
+keys are valid, whatever else is wrong; their problems travel as one
+``profile_rule`` error holding ``(key path, text)`` pairs. The JSON Schema cannot say
+everything (printable text, case-insensitive sameness, cross-key arithmetic; it
+counts 60.0 as an integer): the tests prove it accepts all the validator accepts and
+rejects what the validator rejects wherever JSON Schema can say it.
 """
 
 from __future__ import annotations
@@ -113,9 +105,13 @@ def fail(*problems: tuple[KeyPath, str], absolute: bool = False) -> NoReturn:
 # --- checks -----------------------------------------------------------------------
 
 
+def _flaw(bad: Callable[[str], bool], phrase: str) -> Check:
+    return lambda s: phrase if bad(s) else None
+
+
 def _matches(regex: str, phrase: str) -> Check:
     compiled = re.compile(regex)
-    return lambda s: None if compiled.fullmatch(s) else phrase
+    return _flaw(lambda s: not compiled.fullmatch(s), phrase)
 
 
 def _at_most(limit: int) -> Check:
@@ -132,30 +128,6 @@ def _unicode(s: str) -> Flaw:
     return None
 
 
-def _not_empty(s: str) -> Flaw:
-    return "is empty" if s == "" else None
-
-
-def _not_blank(s: str) -> Flaw:
-    return "is empty" if not s.strip() else None
-
-
-def _no_nul(s: str) -> Flaw:
-    return "contains a NUL character" if "\0" in s else None
-
-
-def _one_line(s: str) -> Flaw:
-    return "contains a line break" if "\n" in s or "\r" in s else None
-
-
-def _printable(s: str) -> Flaw:
-    return None if s.isprintable() else "contains a non-printable character"
-
-
-def _no_edge_space(s: str) -> Flaw:
-    return "has leading or trailing whitespace" if s != s.strip() else None
-
-
 def _not_flag(s: str) -> Flaw:
     """The cf CLI's flag parser ignores ``--``: a leading '-' would be read as a flag."""
     if s.startswith("-"):
@@ -163,39 +135,25 @@ def _not_flag(s: str) -> Flaw:
     return None
 
 
-def _no_wildcard(s: str) -> Flaw:
-    return "is a wildcard host, which cannot be health-checked" if s == "*" else None
-
-
-def _no_space(s: str) -> Flaw:
-    return "contains whitespace" if any(c.isspace() for c in s) else None
-
-
-def _starts_with_slash(s: str) -> Flaw:
-    return None if s.startswith("/") else "does not start with '/'"
-
-
-def _route_path_shape(s: str) -> Flaw:
-    if s == "/":
-        return "is '/' alone, which Cloud Foundry rejects"
-    return "contains '?'" if "?" in s else None
+_not_empty = _flaw(lambda s: s == "", "is empty")
+_not_blank = _flaw(lambda s: not s.strip(), "is empty")
+_no_nul = _flaw(lambda s: "\0" in s, "contains a NUL character")
+_one_line = _flaw(lambda s: "\n" in s or "\r" in s, "contains a line break")
+_printable = _flaw(lambda s: not s.isprintable(), "contains a non-printable character")
+_no_edge_space = _flaw(lambda s: s != s.strip(), "has leading or trailing whitespace")
+_no_wildcard = _flaw(lambda s: s == "*", "is a wildcard host, which cannot be health-checked")
+_no_space = _flaw(lambda s: any(c.isspace() for c in s), "contains whitespace")
+_starts_with_slash = _flaw(lambda s: not s.startswith("/"), "does not start with '/'")
+_not_root = _flaw(lambda s: s == "/", "is '/' alone, which Cloud Foundry rejects")
+_no_query = _flaw(lambda s: "?" in s, "contains '?'")
 
 
 def _first_flaw(checks: tuple[Check, ...], value: str) -> Flaw:
-    for check in checks:
-        flaw = check(value)
-        if flaw is not None:
-            return flaw
-    return None
+    return next((flaw for check in checks if (flaw := check(value)) is not None), None)
 
 
-_ROUTE_PATH_CHECKS = (
-    _starts_with_slash,
-    _route_path_shape,
-    _no_space,
-    _at_most(128),
-    _matches(ROUTE_PATH, "is not a valid URI path"),
-)
+_ROUTE_PATH_CHECKS = (_starts_with_slash, _not_root, _no_query, _no_space, _at_most(128),
+                      _matches(ROUTE_PATH, "is not a valid URI path"))
 _HOST_CHECKS = (_no_wildcard, _matches(HOST, "is not a valid host name"), _at_most(63), _not_flag)
 
 
@@ -218,7 +176,7 @@ def host_flaw(host: str) -> str | None:
 # --- the Rules marker -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Rules:
     """Annotated metadata: what is allowed (for messages), checks, and JSON Schema."""
 
@@ -242,9 +200,6 @@ class Rules:
         self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> dict[str, Any]:
         return {**handler(schema), **self.schema}
-
-    def __hash__(self) -> int:  # the schema dict is not hashable; identity is enough
-        return id(self)
 
     def _check(self, value: str) -> str:
         flaw = _first_flaw((_unicode, *self.checks), value)
@@ -271,9 +226,7 @@ def _cf_name(limit: int, allowed: str | None = None, missing: str | None = None)
     return _text(
         allowed or _NAME_ALLOWED.format(n=limit),
         _not_empty, _no_nul, _one_line, _printable, _no_edge_space, _at_most(limit), _not_flag,
-        missing=missing,
-        minLength=1,
-        maxLength=limit,
+        missing=missing, minLength=1, maxLength=limit,
         pattern=rf"^[^-\s{CTRL}](?:{_LINE}*[^\s{CTRL}])?$",
     )
 
@@ -291,11 +244,8 @@ def _seconds(low: int, high: int) -> Any:
 
 
 def _size(example: str) -> Any:
-    return _text(
-        f"a size: 1 to 9 digits and M, G, MB or GB, e.g. {example}",
-        _matches(SIZE, "is not a size"),
-        pattern=rf"^{SIZE}$",
-    )
+    return _text(f"a size: 1 to 9 digits and M, G, MB or GB, e.g. {example}",
+                 _matches(SIZE, "is not a size"), pattern=rf"^{SIZE}$")
 
 
 def _unique(allowed: str) -> Rules:
@@ -369,20 +319,19 @@ VarValue = _text(
     _ONE_LINE.format(n=4096), _no_nul, _one_line, _at_most(4096),
     maxLength=4096, pattern=r"^[^\u0000\n\r]*$",
 )
-Instances = Annotated[
-    Annotated[Literal["match-live"], Tag("word")]
-    | Annotated[int, Field(ge=1, le=1000), Tag("count")],
-    Discriminator(lambda value: _instances_kind(value), custom_error_type="wrong_type",
-                  custom_error_message="wrong type"),
-    Rules(_INSTANCES, expected='"match-live" or an integer'),
-]
-
-
 def _instances_kind(value: Any) -> str | None:
     """Pick the member by the value's type, so the message fits the value."""
     if isinstance(value, bool):
         return None
     return "count" if isinstance(value, int) else "word" if isinstance(value, str) else None
+
+
+Instances = Annotated[
+    Annotated[Literal["match-live"], Tag("word")]
+    | Annotated[int, Field(ge=1, le=1000), Tag("count")],
+    Discriminator(_instances_kind, custom_error_type="wrong_type", custom_error_message="type"),
+    Rules(_INSTANCES, expected='"match-live" or an integer'),
+]
 
 
 # --- the models -------------------------------------------------------------------
@@ -395,9 +344,8 @@ class _Table(BaseModel):
     valid value: the annotation names the type a user may write).
     """
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True,
+                              use_attribute_docstrings=True)
 
 
 class Target(_Table):
@@ -432,13 +380,18 @@ class Route(_Table):
         """Routers match host and domain case-insensitively; paths are compared as written."""
         return self.host.lower(), self.domain.lower(), self.path
 
-    @model_validator(mode="after")
-    def _fits_in_dns(self) -> Route:
+    def too_long(self) -> str | None:
         """CF caps host + "." + domain at 253 characters (a DNS name)."""
         fqdn = f"{self.host}.{self.domain}" if self.host else self.domain
-        if len(fqdn) > 253:
-            fail(((), f"{show(fqdn)} is {len(fqdn)} characters long "
-                      "(host and domain together at most 253 characters)"))
+        if len(fqdn) <= 253:
+            return None
+        return (f"{show(fqdn)} is {len(fqdn)} characters long "
+                "(host and domain together at most 253 characters)")
+
+    @model_validator(mode="after")
+    def _fits_in_dns(self) -> Route:
+        if (problem := self.too_long()) is not None:
+            fail(((), problem))
         return self
 
 
@@ -447,16 +400,10 @@ def default_staging(app: str, live: list[Route]) -> Route:
     return Route.model_construct(host=f"{app}-staging", domain=live[0].domain, path="")
 
 
-def _same_route_problems(routes: list[Route], where: KeyPath) -> list[tuple[KeyPath, str]]:
-    seen: dict[tuple[str, str, str], int] = {}
-    found = []
-    for i, route in enumerate(routes):
-        first = seen.setdefault(route.identity, i)
-        if first != i:
-            found.append(((*where, i), f"{show(route.url)} is the same route as "
-                                       f"routes.live[{first}] (each live route once; "
-                                       "case does not count)"))
-    return found
+def _repeats(keys: list[Any]) -> list[tuple[int, int]]:
+    """``(index, index of its first occurrence)`` for every item seen before."""
+    seen: dict[Any, int] = {}
+    return [(i, seen[key]) for i, key in enumerate(keys) if seen.setdefault(key, i) != i]
 
 
 class Routes(_Table):
@@ -464,12 +411,10 @@ class Routes(_Table):
 
     model_config = ConfigDict(json_schema_extra={"dependentRequired": {"staging": ["live"]}})
 
-    live: Annotated[
-        list[Route],
-        Field(min_length=1),
-        _unique("at least one route; leave out [routes] for a worker app"),
-    ] = Field(None, examples=[[{"host": "shop", "domain": "example.com"},
-                               {"domain": "shop.example.org", "path": "/cart"}]])
+    live: Annotated[list[Route], Field(min_length=1),
+                    _unique("at least one route; leave out [routes] for a worker app")] = Field(
+        None, examples=[[{"host": "shop", "domain": "example.com"},
+                         {"domain": "shop.example.org", "path": "/cart"}]])
     """Routes that serve users; each is moved to the new color at cutover."""
     staging: Route = None
     """Route the new color is checked on before it goes live (default: host
@@ -478,9 +423,10 @@ class Routes(_Table):
     @field_validator("live")
     @classmethod
     def _live_routes_differ(cls, live: list[Route]) -> list[Route]:
-        found = _same_route_problems(live, ())
-        if found:
-            fail(*found)
+        if repeats := _repeats([route.identity for route in live]):
+            fail(*(((i,), f"{show(live[i].url)} is the same route as routes.live[{first}] "
+                          "(each live route once; case does not count)")
+                   for i, first in repeats))
         return live
 
     @model_validator(mode="after")
@@ -507,16 +453,13 @@ class Services(_Table):
     @field_validator("bind")
     @classmethod
     def _each_once(cls, bind: list[str]) -> list[str]:
-        seen: dict[str, int] = {}
-        found = [((i, ), f"{show(s)} is already services.bind[{seen[s]}] "
-                         "(each service instance once)")
-                 for i, s in enumerate(bind) if seen.setdefault(s, i) != i]
-        if found:
-            fail(*found)
+        if repeats := _repeats(bind):
+            fail(*(((i,), f"{show(bind[i])} is already services.bind[{first}] "
+                          "(each service instance once)") for i, first in repeats))
         return bind
 
 
-_HEALTH = model.Health
+_HEALTH, _CUTOVER = model.Health, model.Cutover  # the view holds the defaults
 
 
 class Health(_Table):
@@ -528,9 +471,8 @@ class Health(_Table):
     """Path (and optional query) probed on the route."""
     scheme: Annotated[Literal["https", "http"], Rules("https or http")] = _HEALTH.scheme
     """Scheme of the probe."""
-    expect_status: Annotated[
-        int, Field(ge=100, le=599), Rules("an HTTP status, 100 to 599")
-    ] = _HEALTH.expect_status
+    expect_status: Annotated[int, Field(ge=100, le=599), Rules("an HTTP status, 100 to 599")] = (
+        _HEALTH.expect_status)
     """HTTP status the probe expects."""
     expect_body: BodyText = Field(None, examples=["UP"])
     """Text the response body must contain."""
@@ -554,9 +496,6 @@ class Health(_Table):
         return self
 
 
-_CUTOVER = model.Cutover
-
-
 class Cutover(_Table):
     """How traffic moves from the old color to the new one."""
 
@@ -565,9 +504,8 @@ class Cutover(_Table):
     drain_seconds: _seconds(0, 3600) = _CUTOVER.drain_seconds
     """Wait between unmapping the old color (a worker: starting the new one) and retiring
     the old one."""
-    retire: Annotated[
-        Literal["stop", "delete", "keep"], Rules("stop, delete or keep")
-    ] = _CUTOVER.retire
+    retire: Annotated[Literal["stop", "delete", "keep"], Rules("stop, delete or keep")] = (
+        _CUTOVER.retire)
     """What happens to the old color."""
     smoke_test: Command = Field(None, examples=['curl -fsS "$STAGING_URL/" >/dev/null'])
     """Command run with STAGING_URL set; non-zero exit fails the deploy."""
@@ -610,11 +548,9 @@ class Push(_Table):
 
     @model_validator(mode="after")
     def _docker_or_buildpack(self) -> Push:
-        if self.docker_image is not None:
-            found = [((key,), f"{show(getattr(self, key))} {DOCKER_CONFLICT}")
-                     for key in ("buildpack", "stack") if getattr(self, key) is not None]
-            if found:
-                fail(*found)
+        given = [key for key in ("buildpack", "stack") if getattr(self, key) is not None]
+        if self.docker_image is not None and given:
+            fail(*(((key,), f"{show(getattr(self, key))} {DOCKER_CONFLICT}") for key in given))
         return self
 
 
@@ -623,27 +559,20 @@ DOCKER_CONFLICT = (
     "(cf push takes a Docker image, or app bits with a buildpack and stack)"
 )
 
-WEB_ONLY: dict[tuple[str, str], str] = {
-    ("health", "path"): "which has no HTTP route to check",
-    ("health", "scheme"): "which has no HTTP route to check",
-    ("health", "expect_status"): "which has no HTTP route to check",
-    ("health", "expect_body"): "which has no HTTP route to check",
-    ("cutover", "smoke_test"): "which has no staging URL to test",
-    ("cutover", "settle_seconds"): "which has no route changes to wait for",
-    ("cutover", "verify_live"): "which has no live route to probe",
+_NO_HTTP = (
+    "which has no HTTP route to check (remove it: a worker is healthy when every instance "
+    "runs; health.timeout_seconds and health.interval_seconds bound that wait)"
+)
+WEB_ONLY: dict[str, dict[str, str]] = {
+    "health": dict.fromkeys(("path", "scheme", "expect_status", "expect_body"), _NO_HTTP),
+    "cutover": {
+        "smoke_test": "which has no staging URL to test "
+        "(remove it, or run checks in cutover.before_cutover)",
+        "settle_seconds": "which has no route changes to wait for (remove it)",
+        "verify_live": "which has no live route to probe (remove it)",
+    },
 }
 """Settings that can have no effect on a worker (no routes.live), and why."""
-_WORKER_REMEDY = {
-    "health": "remove it: a worker is healthy when every instance runs; "
-    "health.timeout_seconds and health.interval_seconds bound that wait",
-    "cutover": "remove it",
-}
-_WORKER_REMEDY_FOR = {("cutover", "smoke_test"): "remove it, or run checks in "
-                                                 "cutover.before_cutover"}
-
-
-def _web_only(table: str) -> list[str]:
-    return [key for (where, key) in WEB_ONLY if where == table]
 
 
 class ProfileDocument(_Table):
@@ -657,20 +586,17 @@ class ProfileDocument(_Table):
         {  # a worker (no routes.live) has nothing for the web-only settings to act on
             "if": {"not": {"required": ["routes"],
                            "properties": {"routes": {"required": ["live"]}}}},
-            "then": {"properties": {
-                table: {"properties": {key: False for key in _web_only(table)}}
-                for table in ("health", "cutover")}},
+            "then": {"properties": {table: {"properties": dict.fromkeys(keys, False)}
+                                    for table, keys in WEB_ONLY.items()}},
         },
     ]})
 
     app: AppName = Field(examples=["shop"])
     """Base name of the app; default colors, the staging host and the deploy lock
     ('<app>-bluegreen-lock') are named after it."""
-    colors: Annotated[
-        list[CfName],
-        Field(min_length=2, max_length=2),
-        _unique("exactly two different app names"),
-    ] = Field(None, examples=[["shop-blue", "shop-green"]])
+    colors: Annotated[list[CfName], Field(min_length=2, max_length=2),
+                      _unique("exactly two different app names")] = Field(
+        None, examples=[["shop-blue", "shop-green"]])
     """The two Cloud Foundry app names that take turns being live (default:
     '<app>-blue' and '<app>-green')."""
     manifest: FilePath = Field(None, examples=["manifest.yml"])
@@ -715,10 +641,8 @@ class ProfileDocument(_Table):
         if flaw is not None:
             fail(((), f"the default staging host {show(staging.host)} {flaw} "
                       "(set routes.staging explicitly)"))
-        fqdn = f"{staging.host}.{staging.domain}"
-        if len(fqdn) > 253:
-            fail(((), f"{show(fqdn)} is {len(fqdn)} characters long "
-                      "(host and domain together at most 253 characters)"))
+        if (problem := staging.too_long()) is not None:
+            fail(((), problem))
         for i, route in enumerate(routes.live):
             if route.identity == staging.identity:
                 fail(((), f"the default staging route {show(staging.url)} is also "
@@ -733,13 +657,11 @@ class ProfileDocument(_Table):
         routes = info.data.get("routes")
         if routes is None or routes.live:
             return table  # routes invalid (reported) or a web app
-        name = info.field_name or ""
-        found = [((key,), f"is set for a worker (no routes.live), {WEB_ONLY[name, key]} "
-                          f"({_WORKER_REMEDY_FOR.get((name, key), _WORKER_REMEDY[name])})")
-                 for key in type(table).model_fields
-                 if key in table.model_fields_set and (name, key) in WEB_ONLY]
-        if found:
-            fail(*found)
+        web_only = WEB_ONLY[info.field_name or ""]
+        if found := [key for key in type(table).model_fields
+                     if key in table.model_fields_set and key in web_only]:
+            fail(*(((key,), f"is set for a worker (no routes.live), {web_only[key]}")
+                   for key in found))
         return table
 
     @field_validator("push")
@@ -759,7 +681,17 @@ class _ProfileJsonSchema(GenerateJsonSchema):
         return NoDefault if value is None else value
 
 
+def _one_line_descriptions(node: Any) -> None:
+    """Docstrings wrap; an editor's tooltip should not."""
+    if isinstance(node, dict) and isinstance(node.get("description"), str):
+        node["description"] = " ".join(node["description"].split())
+    children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+    for child in children:
+        _one_line_descriptions(child)
+
+
 def json_schema() -> dict[str, Any]:
     """The profile's JSON Schema, for editors (``cf-bluegreen schema``)."""
     schema = ProfileDocument.model_json_schema(schema_generator=_ProfileJsonSchema)
+    _one_line_descriptions(schema)
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

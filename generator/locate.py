@@ -12,6 +12,7 @@ and keeps what it found, so a problem line then simply shows a shorter key's lin
 from __future__ import annotations
 
 import bisect
+import json
 import re
 
 KeyPath = tuple[str | int, ...]
@@ -39,14 +40,12 @@ class _Scanner:
         self.lines: dict[KeyPath, int] = {}
         self.arrays_of_tables: dict[KeyPath, int] = {}
 
-    # -- positions ------------------------------------------------------------------
-    def line(self, pos: int | None = None) -> int:
-        return bisect.bisect_right(self.newlines, (self.pos if pos is None else pos) - 1) + 1
+    def line(self) -> int:
+        return bisect.bisect_right(self.newlines, self.pos - 1) + 1
 
     def record(self, path: KeyPath, line: int) -> None:
         self.lines.setdefault(path, line)
 
-    # -- tokens ---------------------------------------------------------------------
     def skip(self, pattern: re.Pattern[str]) -> None:
         self.pos = pattern.match(self.text, self.pos).end()  # type: ignore[union-attr]
 
@@ -72,7 +71,7 @@ class _Scanner:
         line = self.line()
         token = self.take(_BARE, _BASIC, _LITERAL)
         if token[0] == '"':
-            return _unescape(token[1:-1]), line
+            return _unescape(token), line
         return (token[1:-1] if token[0] == "'" else token), line
 
     def dotted_key(self) -> list[tuple[str, int]]:
@@ -84,7 +83,6 @@ class _Scanner:
             self.pos += 1
             parts.append(self.key_part())
 
-    # -- structure ------------------------------------------------------------------
     def document(self) -> None:
         table: KeyPath = ()
         while True:
@@ -156,19 +154,13 @@ class _Scanner:
             self.take(_ML_BASIC, _ML_LITERAL, _BASIC, _LITERAL, _SCALAR)
 
 
-_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
-
-
-def _unescape(body: str) -> str:
-    """A basic string's escapes (keys only; values are never needed here)."""
-
-    def one(found: re.Match[str]) -> str:
-        escape = found.group(1)
-        if escape[0] in "uU":
-            return chr(int(escape[1:], 16))
-        return _ESCAPES.get(escape, escape)
-
-    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)", one, body)
+def _unescape(token: str) -> str:
+    """A basic-string key: TOML's escapes are JSON's (but for the rare ``\\UXXXXXXXX``,
+    kept as written)."""
+    try:
+        return json.loads(token)
+    except ValueError:
+        return token[1:-1]
 
 
 def key_lines(text: str) -> dict[KeyPath, int]:

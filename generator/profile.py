@@ -23,14 +23,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Tag, ValidationError
 
 from generator import model
-from generator.document import (
-    KeyPath,
-    ProfileDocument,
-    Rules,
-    default_staging,
-    json_schema,
-    show,
-)
+from generator.document import KeyPath, ProfileDocument, Rules, default_staging, json_schema, show
 from generator.errors import ProfileError
 from generator.locate import key_lines, line_of
 
@@ -81,12 +74,13 @@ def validate_mapping(
     try:
         document = ProfileDocument.model_validate(data)
     except ValidationError as error:
-        problems = [problem for item in error.errors() for problem in _problems(item)]
-        problems.sort(key=lambda problem: _position(data, problem[0]))
         lines = key_lines(text) if text is not None else {}
-        raise ProfileError(
-            [_line(source, line_of(lines, path), path, what) for path, what in problems]
-        ) from None
+        found = [(line_of(lines, path), path, what)
+                 for item in error.errors() for path, what in _problems(item)]
+        # Document order: by line (stable: the models' key order on one line); problems
+        # without a line (missing keys, or no text) after them, in the models' order.
+        found.sort(key=lambda problem: (problem[0] is None, problem[0] or 0))
+        raise ProfileError([_line(source, *problem) for problem in found]) from None
     return _view(document, name, source_hash)
 
 
@@ -162,23 +156,6 @@ def _line(source: str, line: int | None, path: KeyPath, text: str) -> str:
     return f"{where}: {rendered[1:]}: {text}"
 
 
-def _position(data: object, path: KeyPath) -> tuple[int, ...]:
-    """Where a key path sits in the document; a missing key sorts at its table's end."""
-    position: list[int] = []
-    node = data
-    for part in path:
-        if isinstance(node, dict):
-            keys = list(node)
-            index = keys.index(part) if part in node else len(keys)
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            index, node = part, node[part]
-        else:
-            index, node = 0, None
-        position.append(index)
-    return tuple(position)
-
-
 # --- pydantic errors -> problems --------------------------------------------------
 
 
@@ -209,7 +186,7 @@ def _resolve(loc: tuple[str | int, ...]) -> tuple[KeyPath, Any, Rules | None]:
             continue
         if part == "[key]":
             continue
-        path.append(part)
+        path.append(part if isinstance(part, str) or origin is list else repr(part))
         if _is_model(annotation) and isinstance(part, str):
             field = annotation.model_fields.get(part)
             annotation = field and field.annotation
@@ -231,14 +208,8 @@ def _tag(annotation: Any) -> str | None:
     return None
 
 
-_KINDS = {
-    "string_type": "a string",
-    "int_type": "an integer",
-    "bool_type": "a boolean",
-    "model_type": "a table",
-    "dict_type": "a table",
-    "list_type": "an array",
-}
+_KINDS = {"string_type": "a string", "int_type": "an integer", "bool_type": "a boolean",
+          "model_type": "a table", "dict_type": "a table", "list_type": "an array"}
 _RANGE = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
 
 
@@ -303,25 +274,18 @@ def _view(document: ProfileDocument, name: str, source_hash: str) -> model.Profi
     app = document.app
     live = document.routes.live or []
     staging = document.routes.staging or (default_staging(app, live) if live else None)
-    cutover = document.cutover.model_dump()
-    if cutover["instances"] == "match-live":
-        cutover["instances"] = None
-    push = document.push.model_dump()
-    push["vars"] = tuple((push["vars"] or {}).items())
-    push["vars_files"] = tuple(push["vars_files"] or ())
+    cutover, push = document.cutover, document.push
     return model.Profile(
-        name=name,
-        source_hash=source_hash,
-        app=app,
+        name=name, source_hash=source_hash, app=app,
         colors=tuple(document.colors or (f"{app}-blue", f"{app}-green")),  # type: ignore[arg-type]
-        manifest=document.manifest,
-        path=document.path,
-        cf_cli=document.cf_cli,
+        manifest=document.manifest, path=document.path, cf_cli=document.cf_cli,
         target=model.Target(**document.target.model_dump()),
         live_routes=tuple(model.Route(**route.model_dump()) for route in live),
         staging_route=model.Route(**staging.model_dump()) if staging else None,
         services=tuple(document.services.bind or ()),
         health=model.Health(**document.health.model_dump()),
-        cutover=model.Cutover(**cutover),
-        push=model.PushOptions(**push),
+        cutover=model.Cutover(**{**cutover.model_dump(), "instances": (
+            None if cutover.instances == "match-live" else cutover.instances)}),
+        push=model.PushOptions(**{**push.model_dump(), "vars": tuple((push.vars or {}).items()),
+                                  "vars_files": tuple(push.vars_files or ())}),
     )

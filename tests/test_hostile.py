@@ -3,7 +3,7 @@
 The guarantee under test: whatever a profile holds (shell metacharacters, ``$(...)``,
 backticks, quotes, newlines, NUL, unicode, very long strings, wrong types, missing
 sections, unknown keys), the generator either rejects it with one
-``FILE: key.path: what is wrong (what is allowed)`` line per problem and exit status 2,
+``FILE[:LINE]: key.path: what is wrong (what is allowed)`` line per problem and exit status 2,
 or emits shellcheck-clean scripts in which every profile value reaches ``cf`` as one
 literal argument. No traceback, ever.
 
