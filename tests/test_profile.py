@@ -161,6 +161,17 @@ def test_defaults_and_accepted_edge_values() -> None:
     assert profile.push.vars == (("java_opts", "-Xmx512m"),)
 
 
+def test_apex_routes_are_accepted() -> None:
+    profile = accepted(
+        live('{ domain = "example.org" }', '{ host = "", domain = "example.org", path = "/shop" }')
+    )
+    assert profile.live_routes == (Route("", "example.org"), Route("", "example.org", "/shop"))
+    assert [route.url for route in profile.live_routes] == ["example.org", "example.org/shop"]
+    assert profile.staging_route == Route("demo-staging", "example.org")
+    staged = accepted('app = "demo"\n' + ROUTE + 'staging = { domain = "staging.example.com" }')
+    assert staged.staging_route == Route("", "staging.example.com")
+
+
 # --- one rule, one exact message --------------------------------------------------
 
 CASES: list[tuple[str, str, str]] = [
@@ -785,6 +796,13 @@ def test_examples_validate_against_schema(name: str, schema_validator: Any) -> N
     data = tomllib.loads((EXAMPLES / f"{name}.toml").read_text())
     assert [e.message for e in schema_validator.iter_errors(data)] == []
     validate_mapping(data, name, name, "h")
+
+
+def test_apex_profile_validates_against_schema(schema_validator: Any) -> None:
+    source = ROOT / "tests/profiles_apex/apex.toml"
+    data = tomllib.loads(source.read_text())
+    assert [e.message for e in schema_validator.iter_errors(data)] == []
+    assert load_profile(source).live_routes[0].host == ""
 
 
 BOTH_REJECT = [
