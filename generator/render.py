@@ -18,7 +18,7 @@ from urllib.parse import quote
 import jinja2
 
 from generator import __version__
-from generator.model import Profile
+from generator.model import Profile, Route
 
 SCRIPTS: tuple[str, ...] = ("deploy.sh", "rollback.sh", "status.sh")
 PURPOSES = {
@@ -149,6 +149,11 @@ def lock_app_name(profile: Profile) -> str:
     return f"{profile.app}-bluegreen-lock"
 
 
+def _routes(profile: Profile) -> tuple[Route, ...]:
+    staging = (profile.staging_route,) if profile.staging_route else ()
+    return (*profile.live_routes, *staging)
+
+
 def _context(profile: Profile, script: str) -> dict[str, object]:
     lock_app = lock_app_name(profile)
     interval = profile.health.interval_seconds
@@ -166,6 +171,8 @@ def _context(profile: Profile, script: str) -> dict[str, object]:
         "health_attempts": max(1, math.ceil(profile.health.timeout_seconds / interval)),
         "probe_max_time": max(1, min(interval * 5, 30)),
         "host_flag": SafeText("-n" if profile.cf_cli == 6 else "--hostname"),
+        # Only profiles with an apex route carry the host-less map/unmap forms.
+        "apex_routes": any(not route.host for route in _routes(profile)),
         "push_flags": _V6 if profile.cf_cli == 6 else _LONG,
     }
 

@@ -15,6 +15,7 @@ from generator.rehearsal import Run, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {path.stem: path for path in sorted((ROOT / "profiles").glob("*.toml"))}
+TEST_PROFILES = {path.stem: path for path in sorted((ROOT / "tests/profiles_apex").glob("*.toml"))}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,8 +32,9 @@ def lint_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def example(name: str) -> Profile:
-    """One of the bundled example profiles, loaded through the real loader."""
-    return load_profile(EXAMPLES[name])
+    """A bundled example profile (or one of the tests' own, e.g. "apex"), loaded
+    through the real loader."""
+    return load_profile(EXAMPLES.get(name) or TEST_PROFILES[name])
 
 
 def explain(run: Run) -> str:

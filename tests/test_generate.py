@@ -96,6 +96,23 @@ def test_v6_profile_uses_legacy_flags() -> None:
     assert '--hostname "${host}"' in v8 and 'args+=(--path "${PUSH_PATH}")' in v8
 
 
+@pytest.mark.parametrize("major", [6, 7, 8])
+def test_apex_routes_get_the_host_less_route_commands(major: int) -> None:
+    apex = (Route("", "example.org"), Route("www", "example.org", "/shop"))
+    scripts = render_profile(sample_profile(cf_cli=major, live_routes=apex))
+    flag = "-n" if major == 6 else "--hostname"
+    for name in ("deploy.sh", "rollback.sh"):
+        text = scripts[name]
+        assert 'cf_must map-route "${app}" "${domain}" --path "${path}"' in text
+        assert 'cf_must unmap-route "${app}" "${domain}"\n' in text
+        assert f'cf_must map-route "${{app}}" "${{domain}}" {flag} "${{host}}"\n' in text
+        assert "LIVE_HOSTS=('' www)" in text
+    lint_scripts({f"apex/{k}": v for k, v in scripts.items()})
+    # Profiles without an apex route keep exactly the scripts they had.
+    plain = render_profile(sample_profile(cf_cli=major))["deploy.sh"]
+    assert "apex route" not in plain and '-z "${host}"' not in plain
+
+
 @pytest.mark.parametrize(
     ("line", "advice"),
     [
@@ -171,7 +188,7 @@ def test_cli_bad_profile_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["generate", str(profiles), "-o", str(out)])
     assert result.exit_code == 2
-    assert "broken.toml: colours:" in result.stderr
+    assert "broken.toml:2: colours:" in result.stderr
     assert not out.exists()
 
 
