@@ -135,6 +135,14 @@ def _not_flag(s: str) -> Flaw:
     return None
 
 
+def _not_quoted(s: str) -> Flaw:
+    """go-flags unquotes a flag value that starts with '"' (strconv.Unquote): the cf
+    CLI would refuse the value, or pass on a different one."""
+    if s.startswith('"'):
+        return "starts with '\"', which the cf CLI's flag parser would unquote"
+    return None
+
+
 _not_empty = _flaw(lambda s: s == "", "is empty")
 _not_blank = _flaw(lambda s: not s.strip(), "is empty")
 _no_nul = _flaw(lambda s: "\0" in s, "contains a NUL character")
@@ -235,7 +243,7 @@ def _cli_value(allowed: str, limit: int = 4096) -> Any:
     """A one-line value handed to the cf CLI as a flag value (paths, image, stack)."""
     return _text(
         allowed, _not_empty, _no_nul, _one_line, _printable, _at_most(limit), _not_flag,
-        minLength=1, maxLength=limit, pattern=rf"^[^-{CTRL}][^{CTRL}]*$",
+        _not_quoted, minLength=1, maxLength=limit, pattern=rf'^[^-"{CTRL}][^{CTRL}]*$',
     )
 
 

@@ -655,11 +655,15 @@ fi
 """
 
 
+# How every emitted script ends: main, then the line that tells cleanup main returned.
+SCRIPT_TAIL = 'main "$@"\nREACHED_END=1\n'
+
+
 def read_back(script: str, cwd: Path) -> list[list[str]]:
     """Run the script's top level (everything but ``main "$@"``) in bash and print the
     profile values it holds, NUL-separated: what bash made of the generated quoting."""
-    body = script.removesuffix('main "$@"\n')
-    assert body != script, "scripts end with main \"$@\""
+    body = script.removesuffix(SCRIPT_TAIL)
+    assert body != script, f"scripts end with {SCRIPT_TAIL!r}"
     probe = cwd / "read-back.sh"
     probe.write_text(body + _READ_BACK, encoding="utf-8")
     result = subprocess.run(
@@ -1022,6 +1026,7 @@ for ((i = 1; i <= 500; i++)); do
   [[ -d "${WORK_DIR}" ]] || { printf 'WORK_DIR vanished after %d calls\n' "$i"; exit 9; }
 done
 echo survived
+REACHED_END=1
 """
 
 
@@ -1033,7 +1038,7 @@ def test_cf_run_watchdog_cannot_run_the_scripts_cleanup(tmp_path: Path) -> None:
     within a few dozen calls."""
     script = render_profile(accepted({"app": "demo"}))["status.sh"]
     driver = tmp_path / "driver.sh"
-    driver.write_text(script.removesuffix('main "$@"\n') + _CF_RUN_LOOP, encoding="utf-8")
+    driver.write_text(script.removesuffix(SCRIPT_TAIL) + _CF_RUN_LOOP, encoding="utf-8")
     result = subprocess.run(["bash", str(driver)], capture_output=True, text=True, check=False,
                             env={"PATH": "/usr/bin:/bin", "TMPDIR": str(tmp_path), "CI": "1"},
                             timeout=120)
