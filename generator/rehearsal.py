@@ -9,6 +9,7 @@ user rehearses is exactly what the tests prove.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -50,7 +51,8 @@ class Run:
 class Sandbox:
     """A simulated foundation with one profile's scripts, in ``root``."""
 
-    def __init__(self, profile: Profile, root: Path, router_lag_seconds: float = 2) -> None:
+    def __init__(self, profile: Profile, root: Path, router_lag_seconds: float = 2,
+                 stub_tools: tuple[str, ...] = ("cf", "curl", "sleep")) -> None:
         self.profile = profile
         self.root = root
         self.work = root / "work"
@@ -75,7 +77,8 @@ class Sandbox:
         for service in profile.services:
             self.foundation.add_service(service)
         self.foundation.watch_live_routes(route.url for route in profile.live_routes)
-        self.server = StubServer(root / "bin", root / "state.json")
+        # Live mode stubs only cf: the real curl and sleep come next on PATH.
+        self.server = StubServer(root / "bin", root / "state.json", tools=stub_tools)
         self.env = self._environment(self.server.env)
         self._prepare_work_dir()
 
@@ -196,6 +199,13 @@ class Sandbox:
             os.killpg(proc.pid, signal.SIGKILL)
             stdout, stderr = proc.communicate()
             stderr += f"\n[rehearsal: {script} killed after {timeout}s]"
+        except BaseException:
+            # Ctrl-C or a test timeout: the script runs in its own session, so
+            # nothing else would stop it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         after = self.foundation.load()
         calls, events = after["calls"][before_calls:], after["events"][before_events:]
         return Run(script, tuple(args), proc.returncode, stdout, stderr, calls, events)
