@@ -8,8 +8,10 @@ answers of a brand-new route can flap for a few milliseconds). A request failed
 when the answer was not the profile's expected status and body, or when there
 was no answer at all (connection error, timeout, a router 404/502/400).
 
-Requests belong to the script run in whose window they were sent; windows meet
-half-way between one run's end and the next one's start. Phases of a run are
+Requests belong to the script run in whose window they were sent: from its start
+(the first run: from the start of probing) until the next run starts (the last:
+until probing ends), so the traffic right after a run, when the routers may
+still hold what it changed, is charged to that run. Phases of a run are
 read off the cf calls it made (their start times, in the foundation's clock):
 
 - push: the ``cf push`` call;
@@ -100,9 +102,9 @@ def windows(runs: list[tuple[float, float]], start: float, end: float
             ) -> list[tuple[float, float]]:
     """Each run's request window (see the module docstring)."""
     out = []
-    for n, (begun, done) in enumerate(runs):
-        low = start if n == 0 else (runs[n - 1][1] + begun) / 2
-        high = end if n == len(runs) - 1 else (done + runs[n + 1][0]) / 2
+    for n, (begun, _done) in enumerate(runs):
+        low = start if n == 0 else begun
+        high = end if n == len(runs) - 1 else runs[n + 1][0]
         out.append((low, high))
     return out
 

@@ -15,6 +15,7 @@ fail; that deploy is then run again, as a user would.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,11 @@ class Step:
     extra_env: tuple[tuple[str, str], ...] = ()
     fail_at: int | None = None
     """Make the Nth cf call of this run fail (then re-run when ``rerun_on_failure``)."""
+    hold_after: float = 0.5
+    """Seconds of traffic after the run before the next step (they belong to this run)."""
+    after: Callable[[LiveWorld, ScriptRun], None] | None = None
+    """Called after the run (and its re-run), while traffic goes on: tests look at
+    processes here."""
 
 
 @dataclass
@@ -71,22 +77,23 @@ class StoryResult:
 
 
 def run_story(world: LiveWorld, steps: list[Step], rate: float | None = None,
-              between: float = 0.5, notes: list[str] | None = None) -> StoryResult:
+              notes: list[str] | None = None) -> StoryResult:
     """Run ``steps`` under traffic; summarise per run (see :mod:`.analysis`)."""
     first_run = len(world.runs)
     with world.probing(rate) as probing:
-        for n, step in enumerate(steps):
-            if n:
-                world.pause(between)
+        for step in steps:
             if step.fail_at is not None:
                 already = len(world.calls())
                 world.sandbox.foundation.set_fault(fail_call=already + step.fail_at)
             done = world.run(step.script, *step.args, label=step.label,
                              extra_env=dict(step.extra_env))
             if done.run.exit_code != 0 and step.rerun_on_failure:
-                world.pause(between)
-                world.run(step.script, *step.args, label=step.label + " (re-run)",
-                          extra_env=dict(step.extra_env))
+                world.pause(step.hold_after)
+                done = world.run(step.script, *step.args, label=step.label + " (re-run)",
+                                 extra_env=dict(step.extra_env))
+            if step.after is not None:
+                step.after(world, done)
+            world.pause(step.hold_after)
     runs = world.runs[first_run:]
     calls = world.calls()
     result = StoryResult(

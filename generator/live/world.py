@@ -168,7 +168,21 @@ class LiveWorld:
         return tuple(sorted(paths))
 
     def close(self) -> None:
-        """Stop everything this world started, whatever state it is in. Idempotent."""
+        """Stop everything this world started, whatever state it is in. Idempotent.
+
+        A second Ctrl-C while this runs is ignored (every step is bounded), so an
+        impatient user cannot leave half the world behind."""
+        import signal
+
+        in_main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if in_main else None
+        try:
+            self._close()
+        finally:
+            if in_main:
+                signal.signal(signal.SIGINT, previous)
+
+    def _close(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10)
@@ -358,6 +372,15 @@ class LiveWorld:
             self.supervisor.poll()
             return [i.process.pid for i in self.supervisor.alive(app["guid"])]
 
+    def instance_versions(self, name: str) -> list[str]:
+        """Ask every listening instance of the app directly (not through the router)
+        which version it runs; an instance that does not answer gives ''."""
+        assert self.supervisor is not None
+        guid = self.app_guid(name)
+        with self._lock:
+            ports = [i.port for i in self.supervisor.alive(guid) if i.port is not None]
+        return [_ask_version(port) for port in ports]
+
     def degrade(self, name: str) -> int:
         """Make the app's running instances fail from now on (see Supervisor.degrade)."""
         assert self.supervisor is not None
@@ -375,3 +398,21 @@ class LiveWorld:
                  "generation": r["generation"],
                  "routes": {f"{v.fqdn}{v.path}": len(v.backends) for v in r["view"]}}
                 for r in self.nginx.reloads]
+
+
+def _ask_version(port: int) -> str:
+    import socket
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+            conn.sendall(b"GET / HTTP/1.0\r\nHost: instance\r\n\r\n")
+            data = b""
+            while chunk := conn.recv(4096):
+                data += chunk
+    except OSError:
+        return ""
+    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"x-app-version":
+            return value.strip().decode("utf-8", "replace")
+    return ""
