@@ -29,7 +29,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,6 +107,7 @@ class LiveWorld:
         self.nginx: Nginx | None = None
         self.supervisor: Supervisor | None = None
         self._prober: subprocess.Popen | None = None
+        self._watchers: list[Callable[[dict], bool]] = []
 
     # -- building and tearing down -------------------------------------------------------
     def __enter__(self) -> LiveWorld:
@@ -220,6 +221,7 @@ class LiveWorld:
                 self._st = S.load(str(path))
                 self._state_stamp = stamp
             self.supervisor.reconcile(self._st)
+            self._watchers = [w for w in self._watchers if not w(self._st)]
             now = time.time()
             view = router_view(self._st, self.supervisor.endpoints(now), now - self.epoch,
                                self.settings.router_lag)
@@ -380,6 +382,19 @@ class LiveWorld:
         with self._lock:
             ports = [i.port for i in self.supervisor.alive(guid) if i.port is not None]
         return [_ask_version(port) for port in ports]
+
+    def when(self, predicate: Callable[[dict], bool], action: Callable[[], None]) -> None:
+        """Run ``action`` once, in the controller, on the first state for which
+        ``predicate`` holds (checked after every change, before the router follows):
+        how tests inject a fault at a precise point of a script's progress."""
+        def watcher(st: dict) -> bool:
+            if predicate(st):
+                action()
+                return True
+            return False
+
+        with self._lock:
+            self._watchers.append(watcher)
 
     def degrade(self, name: str) -> int:
         """Make the app's running instances fail from now on (see Supervisor.degrade)."""

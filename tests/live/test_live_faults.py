@@ -12,10 +12,11 @@
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 
 import pytest
 
+from generator.fakecf import state as S
 from generator.live.analysis import summary_table
 from generator.live.report import render
 from generator.live.story import Step, run_story
@@ -25,17 +26,18 @@ from tests.live.conftest import MIN_REQUESTS, live_example, wait_for
 pytestmark = [pytest.mark.live, pytest.mark.timeout(120)]
 
 
-def _degrade_when_alone(world: LiveWorld, new: str, old: str, stop: threading.Event,
-                        done: list[int]) -> None:
-    """Watch the foundation; once ``new`` holds every live route and ``old`` none,
-    make ``new`` fail (a build that breaks in service)."""
+def _alone_on_live(world: LiveWorld, new: str, old: str) -> Callable[[dict], bool]:
+    """A state predicate: ``new`` holds every live route (in Cloud Controller) and
+    ``old`` none."""
     urls = {r.url.lower() for r in world.profile.live_routes}
-    while not stop.wait(0.01):
-        apps = {a["name"]: {u.lower() for u in a["routes"]}
-                for a in world.sandbox.foundation.apps()}
-        if urls <= apps.get(new, set()) and not urls & apps.get(old, set()):
-            done.append(world.degrade(new))
-            return
+
+    def holds(st: dict, name: str) -> set[str]:
+        app = next((a for a in st["apps"] if a["name"] == name), None)
+        if app is None:
+            return set()
+        return {S.route_url(st, r).lower() for r in S.app_routes(st, app["guid"])}
+
+    return lambda st: urls <= holds(st, new) and not urls & holds(st, old)
 
 
 def test_verify_live_switches_back_and_reports_the_failures(make_world) -> None:
@@ -44,17 +46,11 @@ def test_verify_live_switches_back_and_reports_the_failures(make_world) -> None:
     world = make_world(profile)
     world.seed("blue-live")
     blue, green = profile.colors
-    stop, degraded = threading.Event(), []
-    watcher = threading.Thread(target=_degrade_when_alone,
-                               args=(world, green, blue, stop, degraded), daemon=True)
-    watcher.start()
-    try:
-        result = run_story(world, [Step("deploy v1 (fails once live)", "deploy.sh",
-                                        ("--path", str(world.sandbox.app_dir("v1"))),
-                                        hold_after=3)])
-    finally:
-        stop.set()
-        watcher.join(5)
+    degraded: list[int] = []
+    world.when(_alone_on_live(world, green, blue), lambda: degraded.append(world.degrade(green)))
+    result = run_story(world, [Step("deploy v1 (fails once live)", "deploy.sh",
+                                    ("--path", str(world.sandbox.app_dir("v1"))),
+                                    hold_after=3)])
     summary = result.summaries[0]
     table = summary_table(result.summaries)
     print(table)
