@@ -16,7 +16,8 @@ Like an app on Cloud Foundry it:
   ``X-App-Version`` and ``X-App-Instance`` (GUID:INDEX), so a client can tell who
   answered; an unhealthy droplet answers 500 everywhere, a slow start 503 until
   ready, ``fails_after_seconds`` or SIGUSR1 turns it into 500 from then on (a
-  build that degrades in service);
+  build that degrades in service); SIGUSR2 makes it hang instead: connections
+  are accepted, requests read, and no answer ever comes (a deadlocked app);
 - on SIGTERM stops accepting connections, lets the requests in flight finish and
   exits (the supervisor sends SIGKILL after its grace period, as Diego does);
 - stops by itself when its standard input closes (the supervisor died) or after
@@ -32,6 +33,7 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 
 class _Server(ThreadingHTTPServer):
@@ -40,7 +42,7 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
 
 
-def _make_handler(spec: dict, state: dict) -> type[BaseHTTPRequestHandler]:
+def _make_handler(spec: dict, state: dict[str, Any]) -> type[BaseHTTPRequestHandler]:
     version = str(spec.get("version") or "")
     instance = f"{spec['guid']}:{spec['index']}"
     health_paths = set(spec.get("health_paths") or ["/"])
@@ -66,6 +68,9 @@ def _make_handler(spec: dict, state: dict) -> type[BaseHTTPRequestHandler]:
             return 200, f"{spec['app']} {version}: {path}"
 
         def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            if state["hung"]:
+                state["stop"].wait(float(spec.get("max_seconds") or 1800))
+                return
             status, body = self._answer()
             data = (body + "\n").encode("utf-8")
             self.send_response(status)
@@ -94,10 +99,12 @@ def _watch_stdin(stop: threading.Event) -> None:
 
 def main(spec: dict) -> int:
     stop = threading.Event()
-    state = {"degraded": False, "ready_at": time.monotonic()}
+    state: dict[str, Any] = {"degraded": False, "hung": False, "stop": stop,
+                             "ready_at": time.monotonic()}
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
     signal.signal(signal.SIGUSR1, lambda *_: state.update(degraded=True))
+    signal.signal(signal.SIGUSR2, lambda *_: state.update(hung=True))
     threading.Thread(target=_watch_stdin, args=(stop,), daemon=True).start()
     if stop.wait(float(spec.get("startup_delay") or 0)):
         return 0

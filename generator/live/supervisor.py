@@ -160,16 +160,21 @@ class Supervisor:
             inst.process.send_signal(signal.SIGTERM)
         self._event("sigterm", inst)
 
-    def degrade(self, app_guid: str) -> int:
-        """Make every running instance of the app answer 500 from now on (SIGUSR1):
-        a build that passed its checks and then fails in service. Returns how many."""
+    def degrade(self, app_guid: str, indexes: tuple[int, ...] | None = None,
+                how: str = "fail") -> int:
+        """Make running instances of the app (all, or those ``indexes``) fail from now
+        on: ``fail`` answers 500 (SIGUSR1), ``hang`` never answers (SIGUSR2). A build
+        that passed its checks and then breaks in service. Returns how many."""
+        sig = {"fail": signal.SIGUSR1, "hang": signal.SIGUSR2}[how]
         count = 0
         for inst in self.running():
-            if inst.app_guid == app_guid:
+            # Only listening instances: before that the signal would kill the process.
+            if (inst.app_guid == app_guid and inst.port is not None
+                    and (indexes is None or inst.index in indexes)):
                 with contextlib.suppress(ProcessLookupError):
-                    inst.process.send_signal(signal.SIGUSR1)
+                    inst.process.send_signal(sig)
                 count += 1
-        self._event("degraded", None, app=app_guid, instances=count)
+        self._event("degraded", None, app=app_guid, instances=count, how=how)
         return count
 
     def stop_all(self, timeout: float = 5.0) -> None:

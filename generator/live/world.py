@@ -396,11 +396,12 @@ class LiveWorld:
         with self._lock:
             self._watchers.append(watcher)
 
-    def degrade(self, name: str) -> int:
+    def degrade(self, name: str, indexes: tuple[int, ...] | None = None,
+                how: str = "fail") -> int:
         """Make the app's running instances fail from now on (see Supervisor.degrade)."""
         assert self.supervisor is not None
         with self._lock:
-            return self.supervisor.degrade(self.app_guid(name))
+            return self.supervisor.degrade(self.app_guid(name), indexes, how)
 
     def calls(self) -> list[dict]:
         assert self.sandbox is not None
