@@ -190,6 +190,10 @@ def _rehearse_live(model: Profile, source: Path, scenario: str | None, fail_at: 
     from generator.live.command import LiveOptions, run_live
 
     values = {k: v for k, v in given.items() if v is not None}
+    interval = values.get("interval")
+    if isinstance(interval, int) and interval > model.health.timeout_seconds:
+        raise click.UsageError(f"--interval {interval} is longer than the profile's health "
+                               f"timeout_seconds ({model.health.timeout_seconds})")
     options = LiveOptions(scenario=scenario or "first-deploy", fail_at=fail_at,
                           app_dir=app_dir.resolve() if app_dir else None, **values)  # type: ignore[arg-type]
     try:

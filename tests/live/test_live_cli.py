@@ -190,6 +190,7 @@ def test_missing_chromium_for_a_screenshot_is_exit_3_before_anything_runs(tmp_pa
     (["--report", "r.html"], "--report needs --live"),
     (["--live", "--screenshot", "r.png"], "--screenshot needs --report"),
     (["--live", "--rate", "0"], "Invalid value for '--rate'"),
+    (["--live", "--interval", "61"], "--interval 61 is longer than the profile's health"),
 ])
 def test_live_options_are_checked(args: list[str], message: str) -> None:
     done = cli("rehearse", "profiles/sinatra.toml", *args, timeout=60)
