@@ -166,7 +166,8 @@ def rehearse(profile: Path, scenario: str | None, fail_at: int | None, app_dir: 
 
     With --live: exit status 1 when any request failed or a run did not end as it
     should, 3 when nginx, openssl or curl (or chromium, for --screenshot) is
-    missing, 130 when interrupted (everything the rehearsal started is stopped).
+    missing, 130 (Ctrl-C) or 143 (SIGTERM) when interrupted, after everything the
+    rehearsal started was stopped.
     """
     given = [name for name in LIVE_ONLY if live_options.get(name) is not None]
     if given and not live:
@@ -187,7 +188,7 @@ def rehearse(profile: Path, scenario: str | None, fail_at: int | None, app_dir: 
 
 def _rehearse_live(model: Profile, source: Path, scenario: str | None, fail_at: int | None,
                    app_dir: Path | None, given: dict[str, object]) -> None:
-    from generator.live.command import LiveOptions, run_live
+    from generator.live.command import Interrupted, LiveOptions, run_live
 
     values = {k: v for k, v in given.items() if v is not None}
     interval = values.get("interval")
@@ -198,10 +199,10 @@ def _rehearse_live(model: Profile, source: Path, scenario: str | None, fail_at: 
                           app_dir=app_dir.resolve() if app_dir else None, **values)  # type: ignore[arg-type]
     try:
         text, ok = run_live(model, str(source), options)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as interrupt:
         click.echo("cf-bluegreen: interrupted; every process the live rehearsal started was "
                    "stopped", err=True)
-        sys.exit(130)
+        sys.exit(143 if isinstance(interrupt, Interrupted) else 130)
     click.echo(text, nl=False)
     if not ok:
         sys.exit(1)

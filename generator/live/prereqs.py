@@ -48,6 +48,8 @@ def require(*programs: str) -> dict[str, str]:
     missing = [p for p, path in found.items() if path is None]
     if missing:
         hints = "; ".join(f"{p}: {INSTALL_HINTS[p]}" for p in missing)
-        raise MissingProgram(f"live mode needs {', '.join(missing)}, not found on PATH or in "
-                             f"/usr/sbin ({hints})")
+        named = [f"{_OVERRIDES[p]}={os.environ[_OVERRIDES[p]]} is not executable"
+                 for p in missing if os.environ.get(_OVERRIDES.get(p, ""), "")]
+        where = "; ".join(named) if named else "not found on PATH or in /usr/sbin"
+        raise MissingProgram(f"live mode needs {', '.join(missing)}: {where} ({hints})")
     return {p: path for p, path in found.items() if path is not None}

@@ -156,7 +156,7 @@ class LiveWorld:
     def _health_paths(self) -> tuple[str, ...]:
         """The request paths an instance answers as its health endpoint: the health
         path, also behind every route path (apps see the full request path)."""
-        health = self.profile.health.path
+        health = self.profile.health.path.split("?", 1)[0]
         routes = [*self.profile.live_routes,
                   *([self.profile.staging_route] if self.profile.staging_route else [])]
         paths = {health}
