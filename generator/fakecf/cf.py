@@ -99,12 +99,12 @@ def main(argv: list[str], defer_hang: bool = False) -> int:
         elif kind == "signal":
             sig = signal.SIGINT if fault.get("signal", "INT") == "INT" else signal.SIGTERM
             entry["status"] = 128 + int(sig)
-    if kind is None and st.get("live") and entry["mutating"]:
-        from . import realtime  # live mode only: no import cost per simulated call
-
-        realtime.await_instances(path, st, entry, out)
     # The state is saved; only now does the caller see any output.
     if kind in (None, "fail"):
+        if kind is None and st.get("live") and entry["mutating"]:
+            from . import realtime  # live mode only: no import cost per simulated call
+
+            realtime.await_instances(path, st, entry, out)
         return _finish(out, entry)
     if kind == "signal":
         target = os.environ.get("FAKECF_TARGET_PID")
