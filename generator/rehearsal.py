@@ -52,9 +52,14 @@ class Sandbox:
     """A simulated foundation with one profile's scripts, in ``root``."""
 
     def __init__(self, profile: Profile, root: Path, router_lag_seconds: float = 2,
+                 bash: str | None = None,
                  stub_tools: tuple[str, ...] = ("cf", "curl", "sleep")) -> None:
+        """``bash``: the bash to run the scripts (and their hooks) with; default
+        ``$CF_BLUEGREEN_TEST_BASH``, else the first ``bash`` on PATH. ``stub_tools``:
+        the stubs on PATH (live mode stubs only ``cf``)."""
         self.profile = profile
         self.root = root
+        self.bash = bash or os.environ.get("CF_BLUEGREEN_TEST_BASH") or None
         self.work = root / "work"
         self.scripts = root / "scripts"
         for folder in (self.work, self.scripts, root / "home", root / "tmp"):
@@ -79,6 +84,10 @@ class Sandbox:
         self.foundation.watch_live_routes(route.url for route in profile.live_routes)
         # Live mode stubs only cf: the real curl and sleep come next on PATH.
         self.server = StubServer(root / "bin", root / "state.json", tools=stub_tools)
+        if self.bash:
+            # First on PATH: the scripts' `#!/usr/bin/env bash`, their `bash -c`
+            # hooks and the stub clients all run under the bash being tested.
+            (root / "bin" / "bash").symlink_to(Path(self.bash).resolve())
         self.env = self._environment(self.server.env)
         self._prepare_work_dir()
 
@@ -188,7 +197,7 @@ class Sandbox:
         before = self.foundation.load()
         before_calls, before_events = len(before["calls"]), len(before["events"])
         env = dict(self.env, **(extra_env or {}))
-        command = ['bash', '-c', 'export FAKECF_TARGET_PID=$$; exec "$0" "$@"',
+        command = [self.bash or 'bash', '-c', 'export FAKECF_TARGET_PID=$$; exec "$0" "$@"',
                    str(self.scripts / script), *args]
         proc = subprocess.Popen(command, cwd=self.work, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

@@ -8,6 +8,7 @@ so an unquoted profile string cannot slip into the emitted bash.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -104,8 +105,12 @@ _LONG = PushFlags(*map(SafeText, ("--instances", "--manifest", "--path", "--dock
 _V6 = PushFlags(*map(SafeText, ("-i", "-f", "-p", "--docker-image", "-b", "-s", "-m", "-k", "-t")))
 
 
+@functools.cache
 def make_environment() -> jinja2.Environment:
-    """The one Jinja2 environment: strict, no autoescape, bash-friendly comments."""
+    """The one Jinja2 environment: strict, no autoescape, bash-friendly comments.
+
+    Built once per process (templates compile once): the fault matrix renders a
+    profile's scripts for every one of its thousands of sandboxes."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generator", "templates"),
         undefined=jinja2.StrictUndefined,

@@ -84,7 +84,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     cases = sum(v["cases"] for v in _MATRIX.values())
     failed = sum(v["failed"] for v in _MATRIX.values())
     terminalreporter.section("fault matrix")
+    profiles = sorted({v.get("profile", "?") for v in _MATRIX.values()})
+    for profile in profiles:
+        cells = [v for v in _MATRIX.values() if v.get("profile", "?") == profile]
+        runs = sum(v["cases"] for v in cells)
+        bad = sum(v["failed"] for v in cells)
+        terminalreporter.write_line(
+            f"{profile:>10}: {len(cells)} cells, {runs} faulted runs: "
+            f"{runs - bad} passed, {bad} failed")
     terminalreporter.write_line(
-        f"{len(_MATRIX)} profile x situation x fault-kind cells, {cases} faulted runs "
-        f"(each followed by a converging re-run): {cases - failed} passed, {failed} failed"
+        f"{'all':>10}: {len(_MATRIX)} profile x situation x fault-kind cells, {cases} faulted "
+        f"runs (each followed by a converging re-run): {cases - failed} passed, {failed} failed"
     )

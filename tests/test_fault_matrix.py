@@ -1,21 +1,33 @@
-"""The exhaustive fault matrix (issue: scripts that survive every fault).
+"""The exhaustive fault matrix (issues 4 and 8: scripts that survive every fault).
 
 For every example profile and every starting situation, a clean deploy (and,
 where there is something to roll back to, a clean rollback) is run once to
 learn the cf calls it makes. Then, in a fresh foundation each time:
 
-- every one of those calls is made to fail once, and
+- every one of those calls is made to fail once -- which includes the k-th of
+  n calls of every loop: each live-route map and unmap, each service binding,
+  each label write (the cases are labelled so in failure messages);
 - SIGINT, then SIGTERM, is delivered to the script at every call that changes
-  the foundation (each step),
+  the foundation, before the call does anything;
+- SIGINT, then SIGTERM, is delivered at every changing call *after* it took
+  effect: the change is in the foundation, the script has not seen the result
+  yet (a signal around a read-only call is one of these cases: see
+  :func:`matrix_faults`);
 
 and each time the script must end with a documented exit status, the
-simulator must have seen no invariant violation (every live route served by a
-started, healthy app at every moment; nothing stopped while still routed), and
-a plain re-run must converge: the new (for a rollback: the previous) version
-alone on the live routes, the other color retired as configured, staging
-unmapped, the lock free.
+simulator must have seen no invariant violation, and a plain re-run must
+converge: the new (for a rollback: the previous) version alone on the live
+routes, the other color retired as configured, staging unmapped, the lock free.
+A run interrupted after its very last change may instead say that its work was
+complete; then it must be (no re-run is made).
 
-The matrix size and results are printed in the terminal summary.
+Routers lag 5 s behind Cloud Controller, and the invariants take that as a
+window, not a delay: a new mapping may reach some router at once and others
+only after 5 s; an unmapped app may get requests for 5 s more. So in every
+fault case, a live route must stay served throughout, and no app may be stopped
+while a router may still send it traffic, whatever path led to the stop.
+
+The matrix size and results, per profile, are printed in the terminal summary.
 """
 
 from __future__ import annotations
@@ -28,6 +40,7 @@ from generator.rehearsal import STATE_LABEL, Run, Sandbox
 from tests.conftest import example, explain
 
 PROFILES = ["sinatra", "shop", "minimal", "worker"]
+ROUTER_LAG_SECONDS = 5
 # (script, starting situation): every deploy situation, and every situation a
 # rollback can start from.
 RUNS = [("deploy.sh", "first-deploy"), ("deploy.sh", "blue-live"),
@@ -38,10 +51,13 @@ RUNS = [("deploy.sh", "first-deploy"), ("deploy.sh", "blue-live"),
 # (for the preflight's own calls) preflight failed.
 FAULT_EXITS = {0, 1, 3, 5}
 SIGNAL_EXITS = {"INT": 130, "TERM": 143}
+KINDS = ["fail", "INT", "TERM", "INT-after", "TERM-after"]
+# What an interrupted run says when the signal landed after its last change.
+COMPLETE = "its work was complete"
 
 
 def _sandbox(root: Path, name: str, situation: str) -> Sandbox:
-    sandbox = Sandbox(example(name), root)
+    sandbox = Sandbox(example(name), root, router_lag_seconds=ROUTER_LAG_SECONDS)
     sandbox.seed(situation)
     return sandbox
 
@@ -122,7 +138,8 @@ def _case(root: Path, name: str, script: str, situation: str,
             allowed = FAULT_EXITS
         else:
             sandbox.foundation.set_fault(signal=fault["signal"],
-                                         signal_call=offset + fault["signal_call"])
+                                         signal_call=offset + fault["signal_call"],
+                                         signal_after=fault["after"])
             allowed = {SIGNAL_EXITS[fault["signal"]]}
             if fault.get("at_lock_release"):
                 # The work was done; cleanup outlasts a signal to release the lock.
@@ -132,11 +149,12 @@ def _case(root: Path, name: str, script: str, situation: str,
         if first.exit_code not in allowed:
             problems.append(f"exit {first.exit_code}, expected one of {sorted(allowed)}")
         problems += _problems_after_fault(sandbox, had_live)
-        if first.exit_code == 0:
-            # The fault was absorbed: the run itself must have converged (a
-            # re-run would be a new deploy, not a recovery).
+        if first.exit_code == 0 or (first.exit_code in SIGNAL_EXITS.values()
+                                    and COMPLETE in first.stderr):
+            # The fault was absorbed, or landed after the last change: the run
+            # itself must have converged (a re-run would be a new deploy).
             problems += _converged(sandbox, script, situation)
-            label = "exit 0"
+            label = f"exit {first.exit_code}" + (", complete" if first.exit_code else "")
         else:
             rerun = _run(sandbox, script)
             if rerun.exit_code != 0:
@@ -149,25 +167,95 @@ def _case(root: Path, name: str, script: str, situation: str,
         return label, problems
 
 
+def call_labels(calls: list[dict], live_urls: list[str]) -> list[str]:
+    """A name for each call that says where it stands in its loop: ``map-route live
+    2/2 (APP)``, ``bind-service 1/2``, ``label write 3/5``, or the plain verb."""
+    def kind(call: dict) -> str:
+        argv = call["argv"]
+        verb = argv[0]
+        if verb in ("map-route", "unmap-route"):
+            target = " ".join(argv[2:])
+            staging = not any(_route_argv_matches(target, url) for url in live_urls)
+            return f"{verb} {'staging' if staging else 'live'} ({argv[1]})"
+        if verb == "curl" and "PATCH" in argv:
+            return "label write"
+        if verb == "curl" and "POST" in argv:
+            return "lock take"
+        return verb
+
+    kinds = [kind(call) for call in calls]
+    labels = []
+    for index, name in enumerate(kinds):
+        total = kinds.count(name)
+        position = kinds[:index + 1].count(name)
+        labels.append(f"{name} {position}/{total}" if total > 1 else name)
+    return labels
+
+
+def _route_argv_matches(target: str, url: str) -> bool:
+    """Does ``DOMAIN [--hostname H] [--path P]`` (or v6 ``-n H``) name route ``url``?"""
+    words = target.split()
+    domain, host, path = words[0], "", ""
+    for flag, value in zip(words[1::2], words[2::2], strict=False):
+        if flag in ("--hostname", "-n"):
+            host = value
+        elif flag == "--path":
+            path = value if value.startswith("/") else "/" + value
+    return f"{host + '.' if host else ''}{domain}{path}".lower() == url.lower()
+
+
+def matrix_faults(calls: list[dict], kind: str) -> list[dict]:
+    """Every fault of one kind for a clean run's ``calls``."""
+    if kind == "fail":
+        return [{"fail_call": index} for index in range(1, len(calls) + 1)]
+    signal, _, when = kind.partition("-")
+    after = when == "after"
+    # A signal before or after a read-only call finds the foundation as the last
+    # change left it, and the script's memory is lost either way; its handlers
+    # only look at what changes around changing calls (whether the lock may be
+    # held, whether the last record was under way). So every moment a signal can
+    # land is one of these cases: before each changing call, or after it.
+    return [{"signal": signal, "signal_call": index, "after": after,
+             "at_lock_release": call["argv"][0] == "delete" and index == len(calls)}
+            for index, call in enumerate(calls, start=1) if call["mutating"]]
+
+
 @pytest.mark.parametrize(("script", "situation"), RUNS, ids=[f"{s[:-3]}-{t}" for s, t in RUNS])
 @pytest.mark.parametrize("name", PROFILES)
-@pytest.mark.parametrize("kind", ["fail", "INT", "TERM"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_fault_matrix(tmp_path: Path, name: str, script: str, situation: str, kind: str,
                       record_property: pytest.RecordProperty) -> None:
     calls = _clean_calls(tmp_path, name, script, situation)
-    if kind == "fail":
-        faults = [{"fail_call": index} for index in range(1, len(calls) + 1)]
-    else:
-        faults = [{"signal": kind, "signal_call": index,
-                   "at_lock_release": call["argv"][0] == "delete" and index == len(calls)}
-                  for index, call in enumerate(calls, start=1) if call["mutating"]]
+    labels = call_labels(calls, [route.url for route in example(name).live_routes])
+    faults = matrix_faults(calls, kind)
     assert faults, "the clean run made no call to fault"
     failures = []
     for number, fault in enumerate(faults, start=1):
-        call = calls[(fault.get("fail_call") or fault.get("signal_call")) - 1]
+        index = fault.get("fail_call") or fault["signal_call"]
+        call = calls[index - 1]
         label, problems = _case(tmp_path / f"case{number}", name, script, situation, fault)
         if problems:
-            failures.append(f"{kind} at call {number} (cf {' '.join(call['argv'])}) "
-                            f"[{label}]:\n  " + "\n  ".join(problems))
-    record_property("fault_matrix", {"cases": len(faults), "failed": len(failures)})
+            failures.append(f"{kind} at call {index}: {labels[index - 1]} "
+                            f"(cf {' '.join(call['argv'])}) [{label}]:\n  "
+                            + "\n  ".join(problems))
+    record_property("fault_matrix", {"profile": name, "cases": len(faults),
+                                     "failed": len(failures)})
     assert not failures, f"{len(failures)} of {len(faults)} cases failed:\n" + "\n".join(failures)
+
+
+def test_the_matrix_fails_every_step_of_every_loop(tmp_path: Path) -> None:
+    """The loops issue 8 names are in the matrix, position by position: each live-route
+    map and unmap, each service binding, each label write, for the two-route shop."""
+    calls = _clean_calls(tmp_path, "shop", "deploy.sh", "blue-live")
+    labels = call_labels(calls, [route.url for route in example("shop").live_routes])
+    failed = {labels[fault["fail_call"] - 1] for fault in matrix_faults(calls, "fail")}
+    for expected in ("map-route live (shop-green) 1/2", "map-route live (shop-green) 2/2",
+                     "unmap-route live (shop-blue) 1/2", "unmap-route live (shop-blue) 2/2",
+                     "bind-service 1/2", "bind-service 2/2", "lock take"):
+        assert expected in failed, sorted(failed)
+    writes = [label for label in failed if label.startswith("label write")]
+    assert len(writes) >= 3, sorted(failed)
+    changing = [index for index, call in enumerate(calls, start=1) if call["mutating"]]
+    for kind in ("INT", "TERM", "INT-after", "TERM-after"):
+        signalled = [fault["signal_call"] for fault in matrix_faults(calls, kind)]
+        assert signalled == changing, kind

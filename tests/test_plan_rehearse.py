@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from generator.cli import main
 from generator.plan import SITUATIONS, plan_profile
-from generator.rehearsal import Sandbox
+from generator.rehearsal import Run, Sandbox
 from tests.conftest import EXAMPLES, example, explain
 
 GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -96,17 +96,37 @@ def test_a_script_that_unmaps_before_it_maps_is_caught(tmp_path: Path) -> None:
     assert "unserved" in kinds, explain(run)
 
 
+DRAIN_CALL = 'drain "${new}" "${old}" || return 3'
+DRAIN_OWED = "C_DRAIN_OWED[i]=1"
+
+
+def _skip_drain(sandbox: Sandbox, *lines: str) -> Run:
+    deploy = sandbox.scripts / "deploy.sh"
+    text = deploy.read_text()
+    for line in lines:
+        assert line in text
+        text = text.replace(line, ":")
+    deploy.write_text(text)
+    return sandbox.run("deploy.sh")
+
+
 def test_a_script_that_skips_the_drain_is_caught(tmp_path: Path) -> None:
+    """No drain after the cutover, and no drain owed by the stop: caught."""
     with Sandbox(example("minimal"), tmp_path, router_lag_seconds=10) as sandbox:
         sandbox.seed("blue-live")
-        deploy = sandbox.scripts / "deploy.sh"
-        text = deploy.read_text()
-        drain = 'drain "${new}" "${old}" || return 3'
-        assert drain in text
-        deploy.write_text(text.replace(drain, ":", 1))
-        sandbox.run("deploy.sh")
+        run = _skip_drain(sandbox, DRAIN_CALL, DRAIN_OWED)
         kinds = {v["kind"] for v in sandbox.foundation.violations()}
-    assert "stopped-while-routed" in kinds
+    assert "stopped-while-routed" in kinds, explain(run)
+
+
+def test_stopping_a_color_that_left_a_live_route_waits_for_the_drain(tmp_path: Path) -> None:
+    """Defence in depth: even with the cutover's drain step gone, stop_color drains
+    a color that left a live route before it stops it."""
+    with Sandbox(example("minimal"), tmp_path, router_lag_seconds=10) as sandbox:
+        sandbox.seed("blue-live")
+        run = _skip_drain(sandbox, DRAIN_CALL)
+        assert run.exit_code == 0, explain(run)
+        assert sandbox.foundation.violations() == []
 
 
 def test_rehearse_rejects_a_bad_profile(tmp_path: Path) -> None:

@@ -283,12 +283,16 @@ class Foundation:
         signal: str | None = None,
         signal_call: int | None = None,
         signal_match: str | None = None,
+        signal_after: bool = False,
         message: str | None = None,
     ) -> None:
         """Inject faults; each fires once. ``*_call`` counts every cf invocation
         (1-based, including earlier ones); ``*_match`` is a regex searched in the
         space-joined argv (with or without a leading ``cf``). ``signal`` is INT or TERM,
-        sent to ``$FAKECF_TARGET_PID`` (else the parent process)."""
+        sent to ``$FAKECF_TARGET_PID`` (else the parent process): before the call does
+        anything, or with ``signal_after`` once its change is saved in the foundation
+        but before the caller has seen its result (the call took effect; the caller
+        cannot know it)."""
         faults = []
         if fail_call is not None or fail_match is not None:
             faults.append({"kind": "fail", "call": fail_call, "match": fail_match,
@@ -303,7 +307,7 @@ class Foundation:
             if signal_call is None and signal_match is None:
                 raise ValueError("signal needs signal_call or signal_match")
             faults.append({"kind": "signal", "call": signal_call, "match": signal_match,
-                           "signal": sig})
+                           "signal": sig, "after": bool(signal_after)})
         if not faults:
             raise ValueError("no fault given")
         with self._tx() as lk:
@@ -341,7 +345,7 @@ class Foundation:
         return S.route_table(self.load(), at)
 
     def served(self, url: str, at: float | None = None) -> bool:
-        """Does a started, healthy app answer for ``url`` at ``at`` (default now)?"""
+        """Does every router send ``url`` to a started, healthy app at ``at`` (default now)?"""
         st = self.load()
         return invariants.served(st, invariants.normalise_url(url),
                                  st["clock"] if at is None else at)
@@ -390,6 +394,9 @@ def _ensure_route(st: dict, host: str, domain: str, path: str) -> dict:
 
 
 def _arm(st: dict) -> None:
+    touched = st.setdefault("touched", [])
     for url in st["watched"]:
         if url not in st["armed"] and invariants.served(st, url, st["clock"]):
             st["armed"].append(url)
+        if url not in touched and invariants.possibly_served(st, url, st["clock"]):
+            touched.append(url)

@@ -90,15 +90,15 @@ def main(argv: list[str], defer_hang: bool = False) -> int:
         fault = _take_fault(st, index, argv)
         lk.commit()
         kind = fault["kind"] if fault else None
-        entry["fault"] = kind
-        if kind is None:
+        after = bool(fault and fault.get("after"))
+        entry["fault"] = f"{kind} after the call took effect" if after else kind
+        if kind is None or after:
             out = _execute(st, entry, argv, cwd)
         elif kind == "fail":
             entry["status"] = 1
             _print_error(out, fault.get("message") or DEFAULT_FAIL, legacy=False)
         elif kind == "signal":
-            sig = signal.SIGINT if fault.get("signal", "INT") == "INT" else signal.SIGTERM
-            entry["status"] = 128 + int(sig)
+            entry["status"] = 128 + int(_signal_of(fault))
     # The state is saved; only now does the caller see any output.
     if kind in (None, "fail"):
         if kind is None and st.get("live") and entry["mutating"]:
@@ -107,8 +107,12 @@ def main(argv: list[str], defer_hang: bool = False) -> int:
             realtime.await_instances(path, st, entry, out)
         return _finish(out, entry)
     if kind == "signal":
+        sig = _signal_of(fault)
         target = os.environ.get("FAKECF_TARGET_PID")
         os.kill(int(target) if target else os.getppid(), sig)
+        if after:
+            # The change happened; the caller is told only after its signal.
+            return _finish(out, entry)
         return 128 + int(sig)
     # hang: wait in real time without holding the lock, then run normally.
     assert fault is not None
@@ -117,6 +121,10 @@ def main(argv: list[str], defer_hang: bool = False) -> int:
         raise DeferredHang(seconds, index)
     time.sleep(seconds)
     return resume(argv, index)
+
+
+def _signal_of(fault: dict | None) -> signal.Signals:
+    return signal.SIGTERM if (fault or {}).get("signal") == "TERM" else signal.SIGINT
 
 
 def resume(argv: list[str], index: int) -> int:

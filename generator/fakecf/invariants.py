@@ -1,12 +1,24 @@
 """The design's invariants, checked after every change to the simulated foundation.
 
+Routers learn each map/unmap at their own moment within the router lag, in any
+order (field note 1). So for a mapping the checker knows two bounds: every router
+*certainly* holds it from ``lag`` seconds after map-route until unmap-route, and
+some router *possibly* holds it from map-route until ``lag`` seconds after
+unmap-route (:func:`state.certainly_held`, :func:`state.possibly_held`). The stub
+curl, a single router, sits between the two.
+
 For each watched live route (``Foundation.watch_live_routes``):
 
-(a) once it has been served (it is then "armed"), at least one started, healthy app
-    must serve it now and at every pending router-lag boundary (the moments when an
-    earlier map/unmap reaches the routers, or a slow-starting app becomes ready);
+(a) once it has been certainly served (it is then "armed"), it must stay certainly
+    served by a started, healthy app now and at every pending moment when the
+    answer can change (an earlier map-route reaching every router, a slow-starting
+    app becoming ready);
+(a') once a request to it may have been answered by a healthy app (it is then
+    "touched": a first deploy mapped it), Cloud Controller must keep it mapped to a
+    running, healthy app, so that it becomes certainly served: a live route that
+    answered users is never taken away again;
 (b) no started app that is unhealthy, crashed or timed out may be routed from it;
-(c) an app is never stopped/deleted while the routers may still send it traffic
+(c) an app is never stopped/deleted while some router may still send it traffic
     (:func:`check_stop`, called by the commands before they stop an app).
 
 Each problem is recorded once (an "open issue"); it is recorded again only if it was
@@ -42,8 +54,36 @@ def effective_apps(st: dict, url: str, t: float) -> list[dict]:
     return out
 
 
+def _held_apps(st: dict, url: str, t: float, held: object) -> list[dict]:
+    """Apps whose mapping to ``url`` satisfies ``held(destination, t, lag)``."""
+    lag = st["router_lag_seconds"]
+    guids = set(_route_guids(st, url))
+    apps = {a["guid"]: a for a in st["apps"]}
+    return [apps[d["app_guid"]] for d in st["destinations"]
+            if d["route_guid"] in guids and d["app_guid"] in apps
+            and held(d, t, lag)]  # type: ignore[operator]
+
+
 def served(st: dict, url: str, t: float) -> bool:
-    return any(S.app_serving(a, t) for a in effective_apps(st, url, t))
+    """Does every router send ``url`` to a started, healthy app at ``t``?"""
+    return any(S.app_serving(a, t) for a in _held_apps(st, url, t, S.certainly_held))
+
+
+def possibly_served(st: dict, url: str, t: float) -> bool:
+    """May some router have answered ``url`` with a started, healthy app at ``t``?"""
+    return any(S.app_serving(a, t) for a in _held_apps(st, url, t, S.possibly_held))
+
+
+def _becoming_served(st: dict, url: str) -> bool:
+    """Is ``url`` mapped (in Cloud Controller) to a running, healthy app, so that
+    every router will send it there once the mapping has propagated?"""
+    guids = set(_route_guids(st, url))
+    apps = {a["guid"]: a for a in st["apps"]}
+    for d in S.live_destinations(st):
+        app = apps.get(d["app_guid"]) if d["route_guid"] in guids else None
+        if app is not None and _bad_state(app, st["clock"]) is None and S.app_running(app):
+            return True
+    return False
 
 
 def _check_points(st: dict, url: str) -> list[float]:
@@ -57,7 +97,7 @@ def _check_points(st: dict, url: str) -> list[float]:
         if d["route_guid"] not in guids:
             continue
         app_guids.add(d["app_guid"])
-        for t in (d["mapped_at"] + lag, None if d["unmapped_at"] is None
+        for t in (d["mapped_at"] + lag, d["unmapped_at"], None if d["unmapped_at"] is None
                   else d["unmapped_at"] + lag):
             if t is not None and t > now:
                 points.add(t)
@@ -110,9 +150,12 @@ def _close(st: dict, key: str) -> None:
 def check(st: dict, cause: dict) -> None:
     """Evaluate (a) and (b) for every watched route; record new violations."""
     now = st["clock"]
+    touched = st.setdefault("touched", [])
     for url in st["watched"]:
         if url not in st["armed"] and served(st, url, now):
             st["armed"].append(url)
+        if url not in touched and possibly_served(st, url, now):
+            touched.append(url)
         points = _check_points(st, url)
         key_a = f"unserved|{url}"
         if url in st["armed"]:
@@ -123,6 +166,14 @@ def check(st: dict, cause: dict) -> None:
                 _record(st, key_a, cause, kind="unserved", route=url, at=bad,
                         message=f"live route {url} is served by no started, healthy app "
                                 f"{_when(st, bad)}")
+        elif url in touched:
+            if _becoming_served(st, url):
+                _close(st, key_a)
+            else:
+                _record(st, key_a, cause, kind="unserved", route=url, at=now,
+                        message=f"live route {url} may already have answered requests, "
+                                f"but no started, healthy app is mapped to it any more "
+                                f"{_when(st, now)}")
         seen: dict[str, tuple[float, dict, str]] = {}
         for t in points:
             for a in effective_apps(st, url, t):
@@ -149,13 +200,13 @@ def check_stop(st: dict, app: dict, how: str, cause: dict) -> None:
         guids = set(_route_guids(st, url))
         for d in st["destinations"]:
             if (d["route_guid"] in guids and d["app_guid"] == app["guid"]
-                    and S.dest_effective(d, now, lag)):
+                    and S.possibly_held(d, now, lag)):
                 if d["unmapped_at"] is None:
                     detail = f"it is still mapped to {url}"
                 else:
-                    detail = (f"it was unmapped from {url} at t={d['unmapped_at']:g}s and the "
-                              f"routers send it traffic until t={d['unmapped_at'] + lag:g}s "
-                              f"(router lag {lag:g}s)")
+                    detail = (f"it was unmapped from {url} at t={d['unmapped_at']:g}s and "
+                              f"routers may send it traffic until "
+                              f"t={d['unmapped_at'] + lag:g}s (router lag {lag:g}s)")
                 _record(st, None, cause, kind="stopped-while-routed", route=url,
                         app=app["name"], message=f"app {app['name']} was {how} at "
                                                  f"t={now:g}s while it may still receive "

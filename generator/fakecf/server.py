@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import socket
 import sys
 
-CLIENT = r"""#!/usr/bin/env bash
+CLIENT = r"""#!{bash}
 # Stub {tool}: forwards to the simulated foundation's server on port {port}.
 exec 3<>/dev/tcp/127.0.0.1/{port} || exit 70
 resume=""
@@ -57,6 +58,9 @@ exit "$status"
 """
 
 
+# The clients name their bash absolutely: `#!/usr/bin/env bash` costs an exec
+# and a PATH search on every one of the thousands of stub calls of the matrix.
+_BASH = shutil.which("bash") or "/bin/bash"
 TOOLS = ("cf", "curl", "sleep")
 
 
@@ -66,7 +70,7 @@ def write_clients(bin_dir: str, port: int, tools: tuple[str, ...] = TOOLS) -> No
     for tool in tools:
         path = os.path.join(bin_dir, tool)
         with open(path, "w", encoding="utf-8") as handle:
-            handle.write(CLIENT.format(tool=tool, port=port))
+            handle.write(CLIENT.format(tool=tool, port=port, bash=_BASH))
         os.chmod(path, 0o755)
 
 

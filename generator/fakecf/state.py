@@ -147,6 +147,7 @@ def new_state(
         "faults": [],
         "watched": [],
         "armed": [],
+        "touched": [],
         "open_issues": [],
         "violations": [],
         "cf_calls": 0,
@@ -245,9 +246,30 @@ def next_seq(st: dict) -> int:
 
 
 def dest_effective(d: dict, t: float, lag: float) -> bool:
-    """A mapping reaches the routers ``lag`` seconds after map-route and leaves them
-    ``lag`` seconds after unmap-route."""
+    """What the simulated router (the stub curl) does: a mapping reaches it ``lag``
+    seconds after map-route and leaves it ``lag`` seconds after unmap-route."""
     if d["mapped_at"] + lag > t:
+        return False
+    return d["unmapped_at"] is None or t < d["unmapped_at"] + lag
+
+
+# A real foundation has many routers, each learning a change at its own moment
+# within ``lag`` seconds, in any order (field note 1). The invariants therefore
+# reason about two bounds rather than the one simulated router above:
+
+
+def certainly_held(d: dict, t: float, lag: float) -> bool:
+    """Every router holds the mapping at ``t``: it was made at least ``lag`` seconds
+    ago, and it has not been unmapped (some router may have dropped it at once)."""
+    if d["mapped_at"] + lag > t:
+        return False
+    return d["unmapped_at"] is None or t < d["unmapped_at"]
+
+
+def possibly_held(d: dict, t: float, lag: float) -> bool:
+    """Some router may hold the mapping at ``t``: it exists (a router may have learned
+    it at once), or it was unmapped less than ``lag`` seconds ago."""
+    if d["mapped_at"] > t:
         return False
     return d["unmapped_at"] is None or t < d["unmapped_at"] + lag
 

@@ -114,6 +114,8 @@ fi
 # ---------------------------------------------------------------------------
 # Run-time state (globals written by the functions below).
 STEP=0
+# Set by the last line of the script: main returned normally.
+REACHED_END=0
 WORK_DIR=""
 CF_OUT=""
 CF_PID=""
@@ -183,18 +185,22 @@ quote_command() {
 
 cleanup() {
   local status=$?
+  if [[ "${status}" == 0 && "${REACHED_END}" != 1 ]]; then
+    # bash 3.2 ends a script with status 0 on some expansion errors (a bad
+    # array subscript): never report success for a run that did not finish.
+    printf '%s: error: stopped unexpectedly after a shell error (shown above); the state is as the last step left it\n' \
+      "${SCRIPT_NAME}" >&2
+    status="${EXIT_FAILED}"
+  fi
   # Releasing the lock must not be cut short by a second Ctrl-C: a lock left
   # behind blocks every later run. Each cf call is still bounded by the watchdog.
   trap - EXIT
   trap 'log "still cleaning up (releasing the deploy lock)..."' INT TERM
-  if [[ -n "${CF_PID}" ]]; then
-    kill "${CF_PID}" 2>/dev/null || true
-  fi
-  if [[ -n "${WATCHDOG_PID}" ]]; then
-    kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
-  fi
+  stop_running_cf
   if [[ "${LOCK_HELD}" == 1 ]]; then
     release_lock || warn "could not release the deploy lock ${LOCK_APP}; the next run needs --break-lock"
+  elif [[ "${LOCK_HELD}" == maybe ]]; then
+    release_lock_if_ours
   elif [[ "${LOCK_HELD}" == dry-run ]]; then
     printf 'cf %s\n' "$(quote_command delete "${LOCK_APP}" -f)"
   fi
@@ -204,9 +210,32 @@ cleanup() {
   exit "${status}"
 }
 
+# A signal ended the cf call in flight: stop it and its watchdog.
+stop_running_cf() {
+  if [[ -n "${CF_PID}" ]]; then
+    kill "${CF_PID}" 2>/dev/null || true
+    CF_PID=""
+  fi
+  if [[ -n "${WATCHDOG_PID}" ]]; then
+    kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
+    wait "${WATCHDOG_PID}" 2>/dev/null || true
+    WATCHDOG_PID=""
+  fi
+}
+
+# The color whose "live" record is the run's last change, once the run is
+# about to write it: a signal may land after that write took effect.
+FINAL_RECORD=""
+
 on_signal() {
   local signal=$1 status=$2
-  trap - INT TERM
+  trap 'log "still stopping..."' INT TERM
+  stop_running_cf
+  if [[ -n "${FINAL_RECORD}" ]] && recorded_as "${FINAL_RECORD}" live; then
+    log "interrupted by SIG${signal} after its last change: its work was complete;"
+    log "${COLORS[$FINAL_RECORD]} is live. Nothing to carry on (status.sh shows the state)."
+    exit "${status}"
+  fi
   log "interrupted by SIG${signal}: stopping here. The live route is still served;"
   log "run ${SCRIPT_NAME} again to carry on from this point, or status.sh to look."
   exit "${status}"
@@ -406,6 +435,13 @@ read_color() {
   fi
 }
 
+# Does color $1's recorded label read $2 now? (Read afresh: false when cf fails.)
+recorded_as() {
+  local i=$1 want=$2
+  cf_json "/v3/apps?names=${COLOR_QUERY[$i]}&space_guids=${SPACE_GUID}" || return 1
+  [[ "$(json_string "${STATE_LABEL}")" == "${want}" ]]
+}
+
 read_colors() {
   step "reading the state of ${COLORS[0]} and ${COLORS[1]}"
   read_color 0
@@ -462,23 +498,29 @@ color_is_fully_live() {
   done
 }
 
-# Who holds the deploy lock (empty when free): sets LOCK_INFO.
+# Who holds the deploy lock: sets LOCK_INFO (empty when free) and the holder
+# and time it records. Returns 1 when cf could not tell.
 LOCK_INFO=""
+LOCK_SEEN_HOLDER=""
+LOCK_SEEN_SINCE=""
 read_lock() {
-  local holder since
   LOCK_INFO=""
-  cf_json "/v3/apps?names=${LOCK_QUERY}&space_guids=${SPACE_GUID}" ||
-    die "${EXIT_FAILED}" "cannot read the deploy lock ${LOCK_APP}"
+  LOCK_SEEN_HOLDER=""
+  LOCK_SEEN_SINCE=""
+  cf_json "/v3/apps?names=${LOCK_QUERY}&space_guids=${SPACE_GUID}" || return 1
   case "${CF_OUT}" in
     *'"total_results":0'*) return 0 ;;
   esac
-  holder=$(json_string cf-bluegreen-holder)
-  since=$(json_string cf-bluegreen-since)
-  LOCK_INFO="held by ${holder:-an unknown holder} since ${since:-an unknown time}"
+  LOCK_SEEN_HOLDER=$(json_string cf-bluegreen-holder)
+  LOCK_SEEN_SINCE=$(json_string cf-bluegreen-since)
+  LOCK_INFO="held by ${LOCK_SEEN_HOLDER:-an unknown holder} since ${LOCK_SEEN_SINCE:-an unknown time}"
 }
 
 DRY_RUN=0
 BREAK_LOCK=0
+# Per color: 1 after it left a live route while running, until it has been
+# drained; stop_color waits out the drain first, whatever path led to the stop.
+C_DRAIN_OWED=(0 0)
 
 # A cf call that changes the foundation: in a dry run it is printed on stdout,
 # fully quoted, instead of run.
@@ -516,11 +558,15 @@ success() {
 # ---------------------------------------------------------------------------
 # The deploy lock: an app named LOCK_APP, created through the v3 API, which
 # refuses a second app of the same name (HTTP 422, `cf curl -f` exit 22).
-# That refusal is atomic, so two runs can never both hold the lock.
+# That refusal is atomic, so two runs can never both hold the lock. It records
+# its holder (cf user@host:pid) and when it was taken.
+LOCK_HOLDER=""
+LOCK_SINCE=""
+
 acquire_lock() {
-  local holder since body status=0
+  local body
   if [[ "${DRY_RUN}" == 1 ]]; then
-    read_lock
+    read_lock || die "${EXIT_FAILED}" "cannot read the deploy lock ${LOCK_APP}"
     if [[ -n "${LOCK_INFO}" ]]; then
       warn "dry run: the deploy lock ${LOCK_APP} is ${LOCK_INFO}; a real run would exit ${EXIT_LOCKED}"
     fi
@@ -531,30 +577,86 @@ acquire_lock() {
     return 0
   fi
   step "taking the deploy lock ${LOCK_APP}"
-  holder="${CURRENT_USER:-${USER:-unknown}}@$(hostname 2>/dev/null || printf 'unknown-host'):$$"
-  holder="${holder//[^A-Za-z0-9@._:-]/_}"
-  since=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  LOCK_HOLDER="${CURRENT_USER:-${USER:-unknown}}@$(hostname 2>/dev/null || printf 'unknown-host'):$$"
+  LOCK_HOLDER="${LOCK_HOLDER//[^A-Za-z0-9@._:-]/_}"
+  LOCK_SINCE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   if [[ "${BREAK_LOCK}" == 1 ]]; then
-    read_lock
+    read_lock || die "${EXIT_FAILED}" "cannot read the deploy lock ${LOCK_APP}"
     if [[ -n "${LOCK_INFO}" ]]; then
       warn "--break-lock: removing the deploy lock ${LOCK_INFO}"
       cf_must delete "${LOCK_APP}" -f || die "${EXIT_FAILED}" "could not break the deploy lock"
     fi
   fi
+  try_lock && return 0
+  if lock_left_by_dead_run; then
+    warn "the deploy lock ${LOCK_APP} was left by ${LOCK_SEEN_HOLDER}, which is no longer running on this host: releasing it"
+    cf_must delete "${LOCK_APP}" -f || die "${EXIT_FAILED}" "could not release the stale deploy lock ${LOCK_APP}"
+    try_lock && return 0
+  fi
+  if [[ -n "${LOCK_INFO}" ]]; then
+    die "${EXIT_LOCKED}" "another deploy or rollback of ${APP_NAME} is in progress: the lock ${LOCK_APP} is ${LOCK_INFO}." \
+      "If that run is dead, re-run with --break-lock."
+  fi
+  die "${EXIT_FAILED}" "could not take the deploy lock ${LOCK_APP}"
+}
+
+# One attempt to create the lock. The request may take effect even when its
+# answer never arrives (a signal, a lost connection), so until the lock is read
+# back the script only "maybe" holds it, and cleanup checks before deleting.
+try_lock() {
+  local body status=0
   body="{\"name\":${LOCK_APP_JSON},\"relationships\":{\"space\":{\"data\":{\"guid\":\"${SPACE_GUID}\"}}},"
-  body+="\"metadata\":{\"annotations\":{\"cf-bluegreen-holder\":\"${holder}\",\"cf-bluegreen-since\":\"${since}\"}}}"
+  body+="\"metadata\":{\"annotations\":{\"cf-bluegreen-holder\":\"${LOCK_HOLDER}\",\"cf-bluegreen-since\":\"${LOCK_SINCE}\"}}}"
+  LOCK_HELD=maybe
   cf_run curl -f /v3/apps -X POST -d "${body}" || status=$?
   if [[ "${status}" == 0 ]]; then
     LOCK_HELD=1
     return 0
   fi
-  read_lock
-  if [[ "${status}" == 22 && -n "${LOCK_INFO}" ]]; then
-    die "${EXIT_LOCKED}" "another deploy or rollback of ${APP_NAME} is in progress: the lock ${LOCK_APP} is ${LOCK_INFO}." \
-      "If that run is dead, re-run with --break-lock."
+  if ! read_lock; then
+    LOCK_HELD=0
+    die "${EXIT_FAILED}" "could not take the deploy lock ${LOCK_APP}, nor read it back"
   fi
-  show_cf_output
-  die "${EXIT_FAILED}" "could not take the deploy lock ${LOCK_APP}"
+  if lock_is_ours; then
+    # The request did create it; only its answer was lost.
+    LOCK_HELD=1
+    return 0
+  fi
+  LOCK_HELD=0
+  if [[ "${status}" != 22 || -z "${LOCK_INFO}" ]]; then
+    show_cf_output
+  fi
+  return 1
+}
+
+lock_is_ours() {
+  [[ -n "${LOCK_HOLDER}" && "${LOCK_SEEN_HOLDER}" == "${LOCK_HOLDER}" && "${LOCK_SEEN_SINCE}" == "${LOCK_SINCE}" ]]
+}
+
+# The lock read last was taken by this cf user on this host, by a process that
+# no longer exists: a run that died without cleaning up (kill -9, a lost VM).
+lock_left_by_dead_run() {
+  local mine="${LOCK_HOLDER%:*}" pid="${LOCK_SEEN_HOLDER##*:}"
+  [[ -n "${LOCK_SEEN_HOLDER}" && "${LOCK_SEEN_HOLDER%:*}" == "${mine}" ]] || return 1
+  [[ "${mine}" != *@unknown-host ]] || return 1
+  [[ "${pid}" =~ ^[0-9]+$ && "${pid}" != "$$" ]] || return 1
+  ! ps -p "${pid}" >/dev/null 2>&1
+}
+
+# cleanup, when the lock request may or may not have taken effect: delete the
+# lock only if it is the one this run created.
+release_lock_if_ours() {
+  LOCK_HELD=0
+  if ! read_lock; then
+    warn "could not read the deploy lock ${LOCK_APP}; if status.sh shows it held by ${LOCK_HOLDER}, the next run needs --break-lock"
+    return 0
+  fi
+  lock_is_ours || return 0
+  if cf_run delete "${LOCK_APP}" -f || cf_run delete "${LOCK_APP}" -f; then
+    log "released the deploy lock ${LOCK_APP}, which the interrupted request had created"
+  else
+    warn "could not release the deploy lock ${LOCK_APP}; the next run needs --break-lock"
+  fi
 }
 
 # Record the role of color $1 in its label, so that a later run can tell which
@@ -593,6 +695,7 @@ print_state() {
   read_color 1
   describe_color 0
   describe_color 1
+  describe_live_routes
 }
 
 # Sleep that tells the operator why, and is skipped in dry runs.
@@ -624,8 +727,14 @@ start_color() {
   return 1
 }
 
+# Stop color $1; if it left a live route and was not drained since, wait out
+# the drain first: routers keep sending it requests for a while.
 stop_color() {
   local i=$1
+  if [[ "${C_DRAIN_OWED[$i]}" == 1 ]]; then
+    pause "${DRAIN_SECONDS}" "routers may still send ${COLORS[$i]} requests from the live routes it left (drain)"
+    C_DRAIN_OWED[i]=0
+  fi
   cf_must stop "${COLORS[$i]}" || return 1
   C_STATE[i]="stopped"
 }
@@ -736,6 +845,23 @@ unmap_live_routes() {
     log "unmapping live route ${url} from ${COLORS[$i]}"
     unmap_route "${COLORS[$i]}" "${LIVE_HOSTS[$r]}" "${LIVE_DOMAINS[$r]}" "${LIVE_PATHS[$r]}" || return 1
     forget_route "${i}" "${url}"
+    if [[ "${C_STATE[$i]}" == "started" ]]; then
+      C_DRAIN_OWED[i]=1
+    fi
+  done
+}
+
+# For the operator: which color holds each live route (per the last read).
+describe_live_routes() {
+  local url i holders
+  for url in "${LIVE_URLS[@]}"; do
+    holders=""
+    for i in 0 1; do
+      if color_has_route "${i}" "${url}"; then
+        holders="${holders:+${holders}, }${COLORS[$i]}"
+      fi
+    done
+    log "  ${url}: ${holders:-no app}"
   done
 }
 
@@ -863,9 +989,13 @@ cutover() {
 }
 
 # Undo a cutover that stopped half-way: the new color leaves the live routes.
+# Returns 1 when it still holds one (it must then not be stopped).
 take_back_live_routes() {
   local new=$1
-  unmap_live_routes "${new}" || warn "could not unmap every live route from ${COLORS[$new]}"
+  if ! unmap_live_routes "${new}"; then
+    warn "could not unmap every live route from ${COLORS[$new]}; it keeps running beside the old color"
+    return 1
+  fi
 }
 
 # After the new color holds the live routes alone: drain (watching the live
@@ -883,6 +1013,7 @@ drain() {
   local new=$1 old=$2 waited=0 failures=0 slice
   if [[ "${VERIFY_LIVE}" == 0 || "${DRY_RUN}" == 1 ]]; then
     pause "${DRAIN_SECONDS}" "in-flight requests to ${COLORS[$old]} finish and routers forget it (drain)"
+    C_DRAIN_OWED[old]=0
     return 0
   fi
   step "draining ${COLORS[$old]} for ${DRAIN_SECONDS}s while checking the live routes"
@@ -904,6 +1035,7 @@ drain() {
     sleep "${slice}"
     waited=$((waited + slice))
   done
+  C_DRAIN_OWED[old]=0
 }
 
 # verify_live failed during the drain: the old color is still running, so put
@@ -916,7 +1048,6 @@ switch_back() {
   pause "${SETTLE_SECONDS}" "route changes reach the routers asynchronously (settle)"
   step "switch-back: unmapping the live routes from ${COLORS[$new]}"
   unmap_live_routes "${new}" || die "${EXIT_FAILED}" "could not unmap the live routes from ${COLORS[$new]}"
-  pause "${SETTLE_SECONDS}" "routers forget ${COLORS[$new]} before it stops"
   stop_color "${new}" || warn "could not stop ${COLORS[$new]}"
   set_label_or_warn "${new}" failed
   set_label_or_warn "${old}" live
@@ -1110,7 +1241,11 @@ abandon_candidate() {
   warn "${reason}"
   show_recent_logs "${i}"
   step "taking ${COLORS[$i]} back down; the live color is untouched"
-  take_back_live_routes "${i}"
+  if ! take_back_live_routes "${i}"; then
+    print_state
+    die "${EXIT_FAILED}" "deploy of ${APP_NAME} failed: ${reason}; ${COLORS[$i]} still holds a live route beside the old color." \
+      "Run deploy.sh again to finish, or rollback.sh to go back."
+  fi
   unmap_staging "${i}" || warn "could not unmap the staging route from ${COLORS[$i]}"
   if [[ "${C_EXISTS[$i]}" == 1 ]]; then
     stop_color "${i}" || warn "could not stop ${COLORS[$i]}"
@@ -1145,6 +1280,14 @@ prepare_candidate() {
 promote() {
   local new=$1 old=$2 status=0
   cutover "${new}" "${old}" || status=$?
+  if [[ "${status}" == 1 && "${old}" -lt 0 ]] && color_is_live "${new}"; then
+    # A first deploy has no old color to fall back to: the healthy new color
+    # keeps the live routes it already answers; taking them back would leave
+    # them with no app at all.
+    print_state
+    die "${EXIT_FAILED}" "mapping the live routes to ${COLORS[$new]} failed part-way; it keeps the ones it already serves." \
+      "Run deploy.sh again to map the rest."
+  fi
   case "${status}" in
     0) ;;
     1) abandon_candidate "${new}" "${EXIT_FAILED}" "mapping the live routes to ${COLORS[$new]} failed" ;;
@@ -1176,6 +1319,7 @@ finish() {
   fi
   # Without this record the next run would take the new color for an
   # unfinished candidate: fail, so that a re-run writes it.
+  FINAL_RECORD="${new}"
   set_label "${new}" live || die "${EXIT_FAILED}" "could not record ${COLORS[$new]} as live; run deploy.sh again to finish"
   run_hook after-cutover "${AFTER_CUTOVER_HOOK}" ||
     die "${EXIT_FAILED}" "the after-cutover hook failed (${COLORS[$new]} is live)"
@@ -1264,3 +1408,4 @@ main() {
 }
 
 main "$@"
+REACHED_END=1

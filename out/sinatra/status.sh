@@ -68,6 +68,8 @@ fi
 # ---------------------------------------------------------------------------
 # Run-time state (globals written by the functions below).
 STEP=0
+# Set by the last line of the script: main returned normally.
+REACHED_END=0
 WORK_DIR=""
 CF_OUT=""
 CF_PID=""
@@ -136,18 +138,22 @@ quote_command() {
 
 cleanup() {
   local status=$?
+  if [[ "${status}" == 0 && "${REACHED_END}" != 1 ]]; then
+    # bash 3.2 ends a script with status 0 on some expansion errors (a bad
+    # array subscript): never report success for a run that did not finish.
+    printf '%s: error: stopped unexpectedly after a shell error (shown above); the state is as the last step left it\n' \
+      "${SCRIPT_NAME}" >&2
+    status="${EXIT_FAILED}"
+  fi
   # Releasing the lock must not be cut short by a second Ctrl-C: a lock left
   # behind blocks every later run. Each cf call is still bounded by the watchdog.
   trap - EXIT
   trap 'log "still cleaning up (releasing the deploy lock)..."' INT TERM
-  if [[ -n "${CF_PID}" ]]; then
-    kill "${CF_PID}" 2>/dev/null || true
-  fi
-  if [[ -n "${WATCHDOG_PID}" ]]; then
-    kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
-  fi
+  stop_running_cf
   if [[ "${LOCK_HELD}" == 1 ]]; then
     release_lock || warn "could not release the deploy lock ${LOCK_APP}; the next run needs --break-lock"
+  elif [[ "${LOCK_HELD}" == maybe ]]; then
+    release_lock_if_ours
   elif [[ "${LOCK_HELD}" == dry-run ]]; then
     printf 'cf %s\n' "$(quote_command delete "${LOCK_APP}" -f)"
   fi
@@ -157,9 +163,32 @@ cleanup() {
   exit "${status}"
 }
 
+# A signal ended the cf call in flight: stop it and its watchdog.
+stop_running_cf() {
+  if [[ -n "${CF_PID}" ]]; then
+    kill "${CF_PID}" 2>/dev/null || true
+    CF_PID=""
+  fi
+  if [[ -n "${WATCHDOG_PID}" ]]; then
+    kill -KILL "${WATCHDOG_PID}" 2>/dev/null || true
+    wait "${WATCHDOG_PID}" 2>/dev/null || true
+    WATCHDOG_PID=""
+  fi
+}
+
+# The color whose "live" record is the run's last change, once the run is
+# about to write it: a signal may land after that write took effect.
+FINAL_RECORD=""
+
 on_signal() {
   local signal=$1 status=$2
-  trap - INT TERM
+  trap 'log "still stopping..."' INT TERM
+  stop_running_cf
+  if [[ -n "${FINAL_RECORD}" ]] && recorded_as "${FINAL_RECORD}" live; then
+    log "interrupted by SIG${signal} after its last change: its work was complete;"
+    log "${COLORS[$FINAL_RECORD]} is live. Nothing to carry on (status.sh shows the state)."
+    exit "${status}"
+  fi
   log "interrupted by SIG${signal}: stopping here. The live route is still served;"
   log "run ${SCRIPT_NAME} again to carry on from this point, or status.sh to look."
   exit "${status}"
@@ -356,6 +385,13 @@ read_color() {
   fi
 }
 
+# Does color $1's recorded label read $2 now? (Read afresh: false when cf fails.)
+recorded_as() {
+  local i=$1 want=$2
+  cf_json "/v3/apps?names=${COLOR_QUERY[$i]}&space_guids=${SPACE_GUID}" || return 1
+  [[ "$(json_string "${STATE_LABEL}")" == "${want}" ]]
+}
+
 read_colors() {
   step "reading the state of ${COLORS[0]} and ${COLORS[1]}"
   read_color 0
@@ -412,19 +448,22 @@ color_is_fully_live() {
   done
 }
 
-# Who holds the deploy lock (empty when free): sets LOCK_INFO.
+# Who holds the deploy lock: sets LOCK_INFO (empty when free) and the holder
+# and time it records. Returns 1 when cf could not tell.
 LOCK_INFO=""
+LOCK_SEEN_HOLDER=""
+LOCK_SEEN_SINCE=""
 read_lock() {
-  local holder since
   LOCK_INFO=""
-  cf_json "/v3/apps?names=${LOCK_QUERY}&space_guids=${SPACE_GUID}" ||
-    die "${EXIT_FAILED}" "cannot read the deploy lock ${LOCK_APP}"
+  LOCK_SEEN_HOLDER=""
+  LOCK_SEEN_SINCE=""
+  cf_json "/v3/apps?names=${LOCK_QUERY}&space_guids=${SPACE_GUID}" || return 1
   case "${CF_OUT}" in
     *'"total_results":0'*) return 0 ;;
   esac
-  holder=$(json_string cf-bluegreen-holder)
-  since=$(json_string cf-bluegreen-since)
-  LOCK_INFO="held by ${holder:-an unknown holder} since ${since:-an unknown time}"
+  LOCK_SEEN_HOLDER=$(json_string cf-bluegreen-holder)
+  LOCK_SEEN_SINCE=$(json_string cf-bluegreen-since)
+  LOCK_INFO="held by ${LOCK_SEEN_HOLDER:-an unknown holder} since ${LOCK_SEEN_SINCE:-an unknown time}"
 }
 
 # ---------------------------------------------------------------------------
@@ -475,7 +514,7 @@ main() {
   setup_traps
   preflight
   read_colors
-  read_lock
+  read_lock || die "${EXIT_FAILED}" "cannot read the deploy lock ${LOCK_APP}"
   if color_is_live 0 && color_is_live 1; then
     printf 'live:      BOTH %s and %s (an interrupted cutover: run deploy.sh or rollback.sh to finish)\n' \
       "$(color_summary 0)" "$(color_summary 1)"
@@ -502,3 +541,4 @@ main() {
 }
 
 main "$@"
+REACHED_END=1

@@ -77,6 +77,25 @@ echo "after the signal"
                                                                       (code, "signal")]
 
 
+@pytest.mark.parametrize(("sig", "code"), [("INT", 130), ("TERM", 143)])
+def test_signal_after_the_call_took_effect(world: World, sig: str, code: int) -> None:
+    """The change is saved in the foundation; the script is signalled before it has
+    seen the call's result."""
+    world.fnd.set_fault(signal=sig, signal_match=r"^map-route ", signal_after=True)
+    r = world.bash(f"""
+trap 'echo "trapped {sig}" >&2; exit {code}' {sig}
+cf map-route blue example.com --hostname sig >/dev/null &
+wait $!
+echo "after the signal"
+""")
+    assert r.code == code, str(r)
+    assert f"trapped {sig}" in r.err
+    assert "after the signal" not in r.out
+    assert world.fnd.app("blue")["routes"][-1] == "sig.example.com"  # type: ignore[index]
+    assert [(c["status"], c["fault"]) for c in world.fnd.calls()] == [
+        (0, "signal after the call took effect")]
+
+
 def test_set_fault_validates(world: World) -> None:
     with pytest.raises(ValueError):
         world.fnd.set_fault()
