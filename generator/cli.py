@@ -175,10 +175,10 @@ def rehearse(profile: Path, scenario: str | None, fail_at: int | None, app_dir: 
     if live_options.get("screenshot") is not None and live_options.get("report") is None:
         raise click.UsageError("--screenshot needs --report FILE.html")
     model = load_profile(profile)
-    render_batch([model])
     if live:
         _rehearse_live(model, profile, scenario, fail_at, app_dir, live_options)
         return
+    render_batch([model])
     result = run_rehearsal(model, scenario or "blue-live", fail_at,
                            app_dir.resolve() if app_dir else None)
     click.echo(result.text, nl=False)
@@ -188,7 +188,7 @@ def rehearse(profile: Path, scenario: str | None, fail_at: int | None, app_dir: 
 
 def _rehearse_live(model: Profile, source: Path, scenario: str | None, fail_at: int | None,
                    app_dir: Path | None, given: dict[str, object]) -> None:
-    from generator.live.command import Interrupted, LiveOptions, run_live
+    from generator.live.command import Interrupted, LiveOptions, preflight, run_live
 
     values = {k: v for k, v in given.items() if v is not None}
     interval = values.get("interval")
@@ -197,6 +197,8 @@ def _rehearse_live(model: Profile, source: Path, scenario: str | None, fail_at: 
                                f"timeout_seconds ({model.health.timeout_seconds})")
     options = LiveOptions(scenario=scenario or "first-deploy", fail_at=fail_at,
                           app_dir=app_dir.resolve() if app_dir else None, **values)  # type: ignore[arg-type]
+    preflight(model, options)  # missing programs: exit 3 before any work
+    render_batch([model])
     try:
         text, ok = run_live(model, str(source), options)
     except KeyboardInterrupt as interrupt:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.live.analysis import summary_table
+from generator.live.errors import LiveError
 from generator.live.prereqs import require
 from generator.live.report import page_height, screenshot, write_report
 from generator.live.story import StoryResult, rehearse_live, with_timings
@@ -81,14 +82,17 @@ def _check(options: LiveOptions, profile: Profile) -> list[str]:
     return out
 
 
-def run_live(profile: Profile, source: str, options: LiveOptions) -> tuple[str, bool]:
-    """The whole command: (text to print, success)."""
+def preflight(profile: Profile, options: LiveOptions) -> None:
+    """Refuse at once what cannot run: a missing program (exit 3), a worker (exit 1)."""
     require("nginx", "openssl", "curl", *(["chromium"] if options.screenshot else []))
     if not profile.live_routes:
-        from generator.live.errors import LiveError
-
         raise LiveError(f"{profile.name} is a worker (no live routes): there is no HTTP traffic "
                         "to measure; use rehearse without --live")
+
+
+def run_live(profile: Profile, source: str, options: LiveOptions) -> tuple[str, bool]:
+    """The whole command: (text to print, success)."""
+    preflight(profile, options)
     shortened, notes = with_timings(profile, options.settle, options.drain, options.interval)
     settings = LiveSettings(router_lag=options.router_lag, rate=options.rate)
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
