@@ -1,17 +1,19 @@
 """Benchmarks: print figures, assert nothing (timing belongs here, not in tests).
 
-- generation: render + lint of the bundled profiles (cold, then memoised lint),
-  and render only, per script;
-- the simulated foundation: one stub call through the resident server and
-  through a fresh interpreter per call;
-- one full deploy on the simulator, and peak memory of the generator.
+1. the example profiles' scripts: lines per script, and cf calls per situation
+   from real runs on the simulated foundation (with the issue's targets);
+2. a generated fleet (default 1,000 profiles): check, cold and warm generate,
+   next to shellcheck alone over the same files, and peak memory;
+3. the simulated foundation: one stub cf call, resident server vs fresh interpreter.
 
-Run: python bench/bench_generate.py
+Run: python bench/bench_generate.py [--profiles N]
+The cold 1,000-profile run is ~3,000 scripts of shellcheck (~20 minutes on 2
+cores, twice: once alone, once by generate); CI runs a small fleet.
 """
 
 from __future__ import annotations
 
-import resource
+import argparse
 import statistics
 import subprocess
 import sys
@@ -22,62 +24,46 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.batch import load_batch, render_batch  # noqa: E402
+import fleet_timings  # noqa: E402
+import script_figures  # noqa: E402
+
+from generator.batch import load_batch  # noqa: E402
 from generator.fakecf import Foundation, StubServer, install  # noqa: E402
-from generator.profile import load_profile  # noqa: E402
-from generator.rehearsal import Sandbox  # noqa: E402
-from generator.render import make_environment, render_profile  # noqa: E402
 
 
-def timed(function, repeat: int = 5) -> tuple[float, object]:
-    samples = []
-    result = None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = function()
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples), result
-
-
-def main() -> None:
-    profiles = load_batch([ROOT / "profiles"])
-    scripts = 3 * len(profiles)
-    started = time.perf_counter()
-    render_batch(profiles)
-    cold = time.perf_counter() - started
-    print(f"generate (render + shellcheck) of {scripts} scripts, cold: {cold:.2f} s "
-          f"({cold / scripts * 1000:.0f} ms per script)")
-    warm, _ = timed(lambda: render_batch(profiles))
-    print(f"generate again (lint memoised per text):      {warm * 1000:.0f} ms")
-    env = make_environment()
-    render, _ = timed(lambda: [render_profile(p, env) for p in profiles], repeat=20)
-    print(f"render only:                                   {render / scripts * 1000:.1f} ms "
-          "per script")
-
+def stub_call_latency(repeat: int = 30) -> str:
+    """Median wall time of one ``cf apps`` through each kind of stub."""
+    lines = ["One stub cf call (median of 30)"]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         Foundation.create(root / "state.json")
         per_call = install(root / "percall", root / "state.json")
         server = StubServer(root / "served", root / "state.json")
-        for label, stub_env in (("fresh interpreter", per_call), ("resident server", server.env)):
-            def call(stub_env=stub_env) -> None:
-                subprocess.run(["cf", "apps"], env=stub_env, capture_output=True, check=True)
-            seconds, _ = timed(call, repeat=30)
-            print(f"one stub cf call, {label + ':':<19}        {seconds * 1000:.1f} ms")
-        server.close()
+        try:
+            for label, env in (("fresh interpreter", per_call), ("resident server", server.env)):
+                samples = []
+                for _ in range(repeat):
+                    started = time.perf_counter()
+                    subprocess.run(["cf", "apps"], env=env, capture_output=True, check=True)
+                    samples.append(time.perf_counter() - started)
+                lines.append(f"  {label}: {statistics.median(samples) * 1000:.1f} ms")
+        finally:
+            server.close()
+    return "\n".join(lines)
 
-        profile = load_profile(ROOT / "profiles" / "shop.toml")
-        with Sandbox(profile, root / "sandbox") as sandbox:
-            sandbox.seed("blue-live")
-            started = time.perf_counter()
-            run = sandbox.run("deploy.sh")
-            took = time.perf_counter() - started
-            print(f"one deploy of shop on the simulator:            {took:.2f} s "
-                  f"({len(run.calls)} cf calls, {len(run.events)} probes/sleeps, "
-                  f"exit {run.exit_code})")
 
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"peak memory of this process:                    {peak / 1024:.0f} MiB")
+def main() -> None:
+    parser = argparse.ArgumentParser(description="cf-bluegreen benchmarks (figures only)")
+    parser.add_argument("--profiles", type=int, default=1000,
+                        help="size of the generated fleet (default 1000)")
+    arguments = parser.parse_args()
+    sections = [
+        lambda: script_figures.report(load_batch([ROOT / "profiles"])),
+        lambda: fleet_timings.report(arguments.profiles),
+        stub_call_latency,
+    ]
+    for section in sections:
+        print(section(), end="\n\n", flush=True)
 
 
 if __name__ == "__main__":

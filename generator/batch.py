@@ -5,6 +5,7 @@ Nothing is written here; :mod:`generator.output` writes what this returns.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from generator.errors import BlueGreenError, ProfileError
@@ -35,12 +36,29 @@ def load_batch(paths: list[Path]) -> list[Profile]:
     return profiles
 
 
-def render_batch(profiles: list[Profile]) -> dict[str, str]:
-    """Render and lint every script of every profile: ``name/script.sh`` -> text."""
+def iter_scripts(profiles: list[Profile]) -> Iterator[tuple[str, str]]:
+    """Render every script of every profile, unlinted, one profile at a time.
+
+    Yields ``(name/script.sh, text)``. This is all ``check`` needs: the render is
+    deterministic, so output that matches it byte for byte is what ``generate``
+    linted and wrote.
+    """
     env = make_environment()
-    files: dict[str, str] = {}
     for profile in profiles:
         for script, text in render_profile(profile, env).items():
-            files[f"{profile.name}/{script}"] = text
-    lint_scripts(files)
+            yield f"{profile.name}/{script}", text
+
+
+def render_scripts(profiles: list[Profile]) -> dict[str, str]:
+    """Every script of every profile, unlinted: ``name/script.sh`` -> text."""
+    return dict(iter_scripts(profiles))
+
+
+def render_batch(profiles: list[Profile], progress: bool = False) -> dict[str, str]:
+    """Render and lint every script of every profile: ``name/script.sh`` -> text.
+
+    ``progress``: a progress bar on a terminal while a long lint runs.
+    """
+    files = render_scripts(profiles)
+    lint_scripts(files, progress=progress)
     return files

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -12,11 +13,19 @@ from typing import TypeVar
 import click
 
 from generator import __version__
-from generator.batch import load_batch, render_batch
+from generator.batch import iter_scripts, load_batch, render_batch
 from generator.errors import BlueGreenError, ProfileError
+from generator.init import (
+    draft_from_manifest,
+    draft_template,
+    load_manifest,
+    refuse_existing,
+    write_new_file,
+)
 from generator.model import Profile
-from generator.output import stale_files, write_batch
+from generator.output import find_drift, write_batch
 from generator.plan import format_plan, plan_profile
+from generator.plan_formats import format_json, format_markdown
 from generator.profile import load_profile, profile_json_schema
 from generator.rehearsal import SITUATIONS
 from generator.timeline import rehearse as run_rehearsal
@@ -64,6 +73,49 @@ def main() -> None:
 
 
 @main.command()
+@click.option("--manifest", "manifest", type=click.Path(path_type=Path), default=None,
+              help="The app's Cloud Foundry manifest (a file, or a folder holding manifest.yml).")
+@click.option("--app", "app", default=None, metavar="NAME",
+              help="Which app of a multi-app manifest; without --manifest, the app's name.")
+@click.option("--domain", "domains", multiple=True, metavar="DOMAIN",
+              help="A domain of your foundation (as `cf domains` lists them), repeatable: routes "
+                   "are split at it, and the first is the default domain for routes the "
+                   "manifest gives without one.")
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Profile to write (default profiles/<app>.toml; - for stdout). "
+                                 "Never overwritten.")
+@reports_errors
+def init(manifest: Path | None, app: str | None, domains: tuple[str, ...],
+         output: Path | None) -> None:
+    """Draft a starting profile, with a comment on each choice.
+
+    With --manifest, from the app's manifest: name, routes, services, instances,
+    health check, push options and the ((variables)) it uses. Without, a commented
+    template. The draft passes `validate`; an existing file is never overwritten
+    (exit 2).
+    """
+    if output is not None and str(output) != "-":
+        refuse_existing(output)
+    if manifest is None:
+        if Path("manifest.yml").is_file():
+            click.echo("hint: ./manifest.yml is here: `cf-bluegreen init --manifest "
+                       "manifest.yml` drafts the profile from it", err=True)
+        draft = draft_template(app)
+    else:
+        found = load_manifest(manifest, app)
+        draft = draft_from_manifest(found, str(found.path), domains)
+    for warning in draft.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if output is not None and str(output) == "-":
+        click.echo(draft.text, nl=False)
+        return
+    target = output or Path("profiles") / f"{draft.stem}.toml"
+    write_new_file(target, draft.text)
+    click.echo(f"wrote {target}; next: cf-bluegreen validate {target} && "
+               f"cf-bluegreen generate {target}")
+
+
+@main.command()
 @PROFILES_ARG
 @OUT_OPTION
 @reports_errors
@@ -73,9 +125,12 @@ def generate(profiles: tuple[Path, ...], out_dir: Path) -> None:
     Nothing is written unless every profile is valid and every script passes
     shellcheck and the bash 3.2 scan.
     """
-    files = render_batch(load_batch(_inputs(profiles)))
-    for path in write_batch(out_dir, files):
+    files = render_batch(load_batch(_inputs(profiles)), progress=True)
+    written = write_batch(out_dir, files)
+    for path in written:
         click.echo(f"wrote {path}")
+    click.echo(f"{len(files)} scripts in {out_dir}: {len(written)} written, "
+               f"{len(files) - len(written)} already up to date")
 
 
 @main.command()
@@ -86,17 +141,20 @@ def check(profiles: tuple[Path, ...], out_dir: Path) -> None:
     """Exit 1 and name the files in OUT that differ from a fresh generation.
 
     Given profile folders (the default), scripts in OUT that no profile produces
-    any more are named too.
+    any more are named too. No shellcheck: a byte comparison with a fresh render
+    is the whole check (generate lints before it writes).
     """
     inputs = _inputs(profiles)
-    files = render_batch(load_batch(inputs))
-    stale = stale_files(out_dir, files, complete=all(path.is_dir() for path in inputs))
-    if stale:
-        for item in stale:
+    scripts = iter_scripts(load_batch(inputs))
+    drift = find_drift(out_dir, scripts, complete=all(path.is_dir() for path in inputs))
+    if drift.stale:
+        for item in drift.stale:
             click.echo(f"stale: {out_dir / item}", err=True)
-        click.echo("run `cf-bluegreen generate` and commit the result", err=True)
+        fix = shlex.join(["cf-bluegreen", "generate", *map(str, profiles)]
+                         + ([] if out_dir == Path("out") else ["-o", str(out_dir)]))
+        click.echo(f"run `{fix}` and commit the result", err=True)
         sys.exit(1)
-    click.echo(f"{len(files)} scripts in {out_dir} are up to date")
+    click.echo(f"{drift.checked} scripts in {out_dir} are up to date")
 
 
 @main.command()
@@ -117,14 +175,20 @@ def schema() -> None:
 PROFILE_FILE = click.argument("profile", type=click.Path(path_type=Path, dir_okay=False))
 
 
+PLAN_FORMATS = {"text": format_plan, "markdown": format_markdown, "json": format_json}
+
+
 @main.command()
 @PROFILE_FILE
+@click.option("--format", "output_format", type=click.Choice(list(PLAN_FORMATS)),
+              default="text", show_default=True,
+              help="text for a terminal, markdown for a pull request, json for tools.")
 @reports_errors
-def plan(profile: Path) -> None:
+def plan(profile: Path, output_format: str) -> None:
     """Print the changing cf commands of every situation, from dry runs of the real scripts."""
     model = load_profile(profile)
     render_batch([model])
-    click.echo(format_plan(model, plan_profile(model)), nl=False)
+    click.echo(PLAN_FORMATS[output_format](model, plan_profile(model)), nl=False)
 
 
 LIVE_ONLY = ("report", "screenshot", "rate", "router_lag", "settle", "drain", "interval")

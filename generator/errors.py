@@ -26,3 +26,13 @@ class LintError(BlueGreenError):
     """Emitted bash failed shellcheck; nothing was written."""
 
     exit_code = 1
+
+
+class InputError(BlueGreenError):
+    """A file we were handed (an app manifest) cannot be used, or an output would be
+    overwritten; one line of text.
+
+    Exit status 2, like a bad profile: the input is wrong, not the tool.
+    """
+
+    exit_code = 2

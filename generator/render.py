@@ -18,7 +18,7 @@ from urllib.parse import quote
 import jinja2
 
 from generator import __version__
-from generator.model import Profile
+from generator.model import Profile, Route
 
 SCRIPTS: tuple[str, ...] = ("deploy.sh", "rollback.sh", "status.sh")
 PURPOSES = {
@@ -72,8 +72,10 @@ def shell_quote(value: object) -> SafeText:
 
 def comment_text(value: object) -> SafeText:
     """Make a value safe inside a ``#`` comment or a quoted heredoc: one line, printable."""
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
-    return SafeText(text)
+    text = str(value)
+    if text.isprintable():  # nearly always: skip the per-character pass
+        return SafeText(text)
+    return SafeText("".join(ch if ch.isprintable() else "?" for ch in text))
 
 
 def _only_safe(value: object) -> object:
@@ -110,9 +112,14 @@ def make_environment() -> jinja2.Environment:
     """The one Jinja2 environment: strict, no autoescape, bash-friendly comments.
 
     Built once per process (templates compile once): the fault matrix renders a
-    profile's scripts for every one of its thousands of sandboxes."""
+    profile's scripts for every one of its thousands of sandboxes. Templates are
+    never re-checked on disk (``auto_reload=False``): they ship inside the
+    package, and a stat of every template and partial per render is a
+    measurable share of ``check`` at fleet scale.
+    """
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("generator", "templates"),
+        auto_reload=False,
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -142,6 +149,11 @@ def lock_app_name(profile: Profile) -> str:
     return f"{profile.app}-bluegreen-lock"
 
 
+def _routes(profile: Profile) -> tuple[Route, ...]:
+    staging = (profile.staging_route,) if profile.staging_route else ()
+    return (*profile.live_routes, *staging)
+
+
 def _context(profile: Profile, script: str) -> dict[str, object]:
     lock_app = lock_app_name(profile)
     interval = profile.health.interval_seconds
@@ -159,6 +171,8 @@ def _context(profile: Profile, script: str) -> dict[str, object]:
         "health_attempts": max(1, math.ceil(profile.health.timeout_seconds / interval)),
         "probe_max_time": max(1, min(interval * 5, 30)),
         "host_flag": SafeText("-n" if profile.cf_cli == 6 else "--hostname"),
+        # Only profiles with an apex route carry the host-less map/unmap forms.
+        "apex_routes": any(not route.host for route in _routes(profile)),
         "push_flags": _V6 if profile.cf_cli == 6 else _LONG,
     }
 

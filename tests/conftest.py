@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from generator.lint_cache import CACHE_DIR_ENV
 from generator.model import Profile
 from generator.profile import load_profile
 from generator.rehearsal import Run, Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = {path.stem: path for path in sorted((ROOT / "profiles").glob("*.toml"))}
+TEST_PROFILES = {path.stem: path for path in sorted((ROOT / "tests/profiles_apex").glob("*.toml"))}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def lint_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Tests keep their lint cache to themselves, never in the developer's ~/.cache."""
+    folder = tmp_path_factory.mktemp("lint-cache")
+    before = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop(CACHE_DIR_ENV, None)
+    else:
+        os.environ[CACHE_DIR_ENV] = before
 
 
 def example(name: str) -> Profile:
-    """One of the bundled example profiles, loaded through the real loader."""
-    return load_profile(EXAMPLES[name])
+    """A bundled example profile (or one of the tests' own, e.g. "apex"), loaded
+    through the real loader."""
+    return load_profile(EXAMPLES.get(name) or TEST_PROFILES[name])
 
 
 def explain(run: Run) -> str:

@@ -384,3 +384,63 @@ def test_status_reports_an_interrupted_cutover_and_a_held_lock(make_sandbox: Mak
     assert "an interrupted cutover: run deploy.sh or rollback.sh to finish" in run.stdout
     assert "lock:      held by bob@ci:7 since 2026-11-30T02:00:00Z" in run.stdout
     assert not any(call["mutating"] for call in run.calls)
+
+
+# -- apex routes (no host: the domain itself, on a private domain) ----------------------
+APEX_LIVE = [["apex.example.org"], ["example.org", "--path", "/shop"]]
+APEX_STAGING = ["apex-staging.example.org"]
+
+
+def _route_calls(run, verb: str, app: str) -> list[list[str]]:
+    return [argv[2:] for argv in run.cf_argvs() if argv[:2] == [verb, app]]
+
+
+@pytest.mark.parametrize("major", [6, 7, 8])
+def test_apex_routes_deploy_redeploy_and_roll_back(make_sandbox: Make, major: int) -> None:
+    profile = dataclasses.replace(example("apex"), cf_cli=major)
+    assert [route.host for route in profile.live_routes] == ["", ""]
+    sandbox = make_sandbox(profile, "first-deploy")
+    blue, green = profile.colors
+
+    run = deploy(sandbox, version="v1")
+    assert run.exit_code == 0, explain(run)
+    assert_live(sandbox, blue, "v1")
+    # The host-less form of every cf major: `cf map-route APP DOMAIN [--path P]`.
+    assert _route_calls(run, "map-route", blue) == [APEX_STAGING, *APEX_LIVE]
+    assert _route_calls(run, "unmap-route", blue) == [APEX_STAGING]
+    probed = {event["url"] for event in run.events if event["tool"] == "curl"}
+    assert probed == {"https://apex-staging.example.org/health",
+                      "https://apex.example.org/health", "https://example.org/shop/health"}
+
+    run = deploy(sandbox, version="v2")
+    assert run.exit_code == 0, explain(run)
+    assert_live(sandbox, green, "v2")
+    assert _route_calls(run, "map-route", green) == [APEX_STAGING, *APEX_LIVE]
+    assert _route_calls(run, "unmap-route", blue) == APEX_LIVE
+    assert sandbox.foundation.app(blue)["state"] == "STOPPED"
+
+    run = sandbox.run("rollback.sh")
+    assert run.exit_code == 0, explain(run)
+    assert_live(sandbox, blue, "v1")
+    assert _route_calls(run, "map-route", blue) == [APEX_STAGING, *APEX_LIVE]
+    assert _route_calls(run, "unmap-route", green) == APEX_LIVE
+    status = sandbox.run("status.sh")
+    assert status.stdout.startswith(f"live:      {blue} (started"), status.stdout
+
+
+def test_apex_route_on_a_shared_domain_stops_before_touching_live(make_sandbox: Make) -> None:
+    """CC refuses to create an apex route on a shared domain (here: the staging route's):
+    the map fails, the candidate is taken down, the live color keeps serving (exit 1)."""
+    sandbox = make_sandbox("apex", "blue-live")
+    state = sandbox.foundation.load()
+    for domain in state["domains"]:
+        domain["shared"] = domain["name"] == "apex-staging.example.org"
+    sandbox.foundation.save(state)
+    run = deploy(sandbox)
+    assert run.exit_code == 1, explain(run)
+    assert "Missing host. Routes in shared domains must have a host defined." in run.stderr
+    assert "could not map the staging route" in run.stderr
+    blue, green = sandbox.profile.colors
+    assert only_on_live(sandbox, blue)
+    assert sandbox.foundation.app(green)["state"] == "STOPPED"
+    assert sandbox.foundation.violations() == []

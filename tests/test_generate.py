@@ -44,7 +44,9 @@ def test_every_example_renders_lint_clean_and_deterministic(path: Path) -> None:
     lint_scripts({f"{profile.name}/{k}": v for k, v in first.items()})
     for text in first.values():
         assert text.startswith("#!/usr/bin/env bash\n")
-        assert text.endswith('main "$@"\n')
+        # main runs last; the line after it tells cleanup that main returned
+        # (bash 3.2 can end a script early with status 0).
+        assert text.endswith('main "$@"\nREACHED_END=1\n')
         assert profile.source_hash in text
         assert "20" + "26-" not in text.split("\n", 12)[5], "no timestamps in the header"
 
@@ -92,6 +94,23 @@ def test_v6_profile_uses_legacy_flags() -> None:
     assert 'args+=(-p "${PUSH_PATH}")' in text
     v8 = render_profile(sample_profile(cf_cli=8, path="app"))["deploy.sh"]
     assert '--hostname "${host}"' in v8 and 'args+=(--path "${PUSH_PATH}")' in v8
+
+
+@pytest.mark.parametrize("major", [6, 7, 8])
+def test_apex_routes_get_the_host_less_route_commands(major: int) -> None:
+    apex = (Route("", "example.org"), Route("www", "example.org", "/shop"))
+    scripts = render_profile(sample_profile(cf_cli=major, live_routes=apex))
+    flag = "-n" if major == 6 else "--hostname"
+    for name in ("deploy.sh", "rollback.sh"):
+        text = scripts[name]
+        assert 'cf_must map-route "${app}" "${domain}" --path "${path}"' in text
+        assert 'cf_must unmap-route "${app}" "${domain}"\n' in text
+        assert f'cf_must map-route "${{app}}" "${{domain}}" {flag} "${{host}}"\n' in text
+        assert "LIVE_HOSTS=('' www)" in text
+    lint_scripts({f"apex/{k}": v for k, v in scripts.items()})
+    # Profiles without an apex route keep exactly the scripts they had.
+    plain = render_profile(sample_profile(cf_cli=major))["deploy.sh"]
+    assert "apex route" not in plain and '-z "${host}"' not in plain
 
 
 @pytest.mark.parametrize(
@@ -169,14 +188,14 @@ def test_cli_bad_profile_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["generate", str(profiles), "-o", str(out)])
     assert result.exit_code == 2
-    assert "broken.toml: colours:" in result.stderr
+    assert "broken.toml:2: colours:" in result.stderr
     assert not out.exists()
 
 
 def test_cli_lint_failure_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import generator.batch
 
-    def failing(files: dict[str, str]) -> None:
+    def failing(files: dict[str, str], progress: bool = False) -> None:
         raise LintError("emitted bash failed the lint gate; nothing was written:\nx")
 
     monkeypatch.setattr(generator.batch, "lint_scripts", failing)

@@ -3,7 +3,7 @@
 The guarantee under test: whatever a profile holds (shell metacharacters, ``$(...)``,
 backticks, quotes, newlines, NUL, unicode, very long strings, wrong types, missing
 sections, unknown keys), the generator either rejects it with one
-``FILE: key.path: what is wrong (what is allowed)`` line per problem and exit status 2,
+``FILE[:LINE]: key.path: what is wrong (what is allowed)`` line per problem and exit status 2,
 or emits shellcheck-clean scripts in which every profile value reaches ``cf`` as one
 literal argument. No traceback, ever.
 
@@ -51,10 +51,9 @@ from generator.cli import main
 from generator.errors import ProfileError
 from generator.lint import lint_scripts
 from generator.model import Profile
-from generator.profile import validate_mapping
+from generator.profile import profile_json_schema, validate_mapping
 from generator.rehearsal import Run, Sandbox
 from generator.render import SCRIPTS, lock_app_name, render_profile
-from generator.schema import PROFILE, Array, Bool, Choice, Int, Map, Table, Text
 
 SRC = "hostile.toml"
 HASH = "0" * 64
@@ -62,10 +61,12 @@ HASH = "0" * 64
 
 # --- the shape of a problem line ----------------------------------------------------
 #
-# profile.py emits ``SOURCE: key.path: TEXT (ALLOWED)``; a key path part is a bare key,
-# a JSON-quoted key, or ``[index]``. A document that is not a table at all has no key
-# path: ``SOURCE: expected a table, got ... (a table with keys ...)``. Loading a file
-# adds file-level lines: ``SOURCE: invalid TOML: ...`` and ``SOURCE: cannot read: ...``.
+# profile.py emits ``SOURCE:LINE: key.path: TEXT (ALLOWED)``, or ``SOURCE: key.path: ...``
+# where no line applies (a dict that came from no file, a missing top-level key); a key
+# path part is a bare key, a JSON-quoted key, or ``[index]``. A document that is not a
+# table at all has no key path: ``SOURCE: expected a table, got ... (a table with keys
+# ...)``. Loading a file adds file-level lines: ``SOURCE[:LINE]: invalid TOML: ...`` and
+# ``SOURCE: cannot read: ...``.
 
 _SEGMENT = r'(?:[A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*")'
 _KEY_PATH = rf"{_SEGMENT}(?:\.{_SEGMENT}|\[\d+\])*"
@@ -76,18 +77,23 @@ _FIRST_SEGMENT = re.compile(_SEGMENT)
 _UNKNOWN = object()
 
 
-def assert_problem_lines(problems: object, source: str, doc: object = _UNKNOWN) -> None:
+def assert_problem_lines(problems: object, source: str, doc: object = _UNKNOWN,
+                         key_lines: dict[str, int] | None = None) -> None:
     """Every line is one printable line, starts with the source and has the exact shape.
 
     ``doc`` is the document that was validated (``_UNKNOWN`` when it came from a file
-    that may not even parse).
+    that may not even parse). ``key_lines``: the line each top-level key was written on,
+    for files written one top-level key per line; each keyed problem must then name
+    the line of its first key (none for a key that is not written, the missing app).
     """
     assert isinstance(problems, list) and problems, "a ProfileError names its problems"
+    prefix = re.compile(re.escape(source) + r"(?::(?P<line>[1-9][0-9]*))?: (?P<rest>.*)")
     for line in problems:
         assert isinstance(line, str)
         assert line.isprintable(), f"not one printable line: {line!r}"
-        assert line.startswith(f"{source}: "), line
-        rest = line[len(source) + 2 :]
+        head = prefix.fullmatch(line)
+        assert head, line
+        rest = head["rest"]
         if doc is _UNKNOWN and FILE_LEVEL.fullmatch(rest):
             continue
         if doc is not _UNKNOWN and not isinstance(doc, dict):
@@ -95,12 +101,16 @@ def assert_problem_lines(problems: object, source: str, doc: object = _UNKNOWN) 
             assert len(problems) == 1
             continue
         match = KEYED_PROBLEM.fullmatch(rest)
-        assert match, f"not SOURCE: key.path: what (allowed): {line!r}"
+        assert match, f"not SOURCE[:LINE]: key.path: what (allowed): {line!r}"
         first = _FIRST_SEGMENT.match(match["path"])
         assert first is not None
         if isinstance(doc, dict) and not first[0].startswith('"'):
             # A bare first key names a key of the document, or the missing "app".
             assert first[0] in doc or first[0] == "app", line
+        if key_lines is not None:
+            key = json.loads(first[0]) if first[0].startswith('"') else first[0]
+            number = int(head["line"]) if head["line"] else None
+            assert number == key_lines.get(key), f"wrong line for {key!r}: {line}"
 
 
 def assert_faithful(profile: Profile, doc: dict[str, Any]) -> None:
@@ -179,24 +189,42 @@ DELETE = object()
 """An edit that removes the key (a missing section or value)."""
 
 
+SCHEMA = profile_json_schema()
+
+
+def _deref(node: dict[str, Any]) -> dict[str, Any]:
+    if "$ref" in node:
+        return SCHEMA["$defs"][node["$ref"].removeprefix("#/$defs/")]
+    return node
+
+
+def _is_table(node: dict[str, Any]) -> bool:
+    return "properties" in node
+
+
+def _is_map(node: dict[str, Any]) -> bool:
+    return isinstance(node.get("additionalProperties"), dict)
+
+
 def _spec_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[tuple[Any, ...], Any]]:
-    """Every key path the spec knows (array items at index 0 and 1, one map entry)."""
+    """Every key path the JSON Schema knows (array items at index 0 and 1, one map entry)."""
+    node = _deref(node)
     found: list[tuple[tuple[Any, ...], Any]] = []
-    if isinstance(node, Table):
-        for key, child in node.fields.items():
-            found.append(((*prefix, key), child))
+    if _is_table(node):
+        for key, child in node["properties"].items():
+            found.append(((*prefix, key), _deref(child)))
             found += _spec_paths(child, (*prefix, key))
-    elif isinstance(node, Array):
+    elif node.get("type") == "array":
         for index in (0, 1):
-            found.append(((*prefix, index), node.items))
-            found += _spec_paths(node.items, (*prefix, index))
-    elif isinstance(node, Map):
-        found.append(((*prefix, "greeting"), node.values))
+            found.append(((*prefix, index), _deref(node["items"])))
+            found += _spec_paths(node["items"], (*prefix, index))
+    elif _is_map(node):
+        found.append(((*prefix, "greeting"), _deref(node["additionalProperties"])))
     return found
 
 
-SPEC_PATHS = _spec_paths(PROFILE)
-TABLE_PATHS = [(), *(path for path, node in SPEC_PATHS if isinstance(node, Table))]
+SPEC_PATHS = _spec_paths(SCHEMA)
+TABLE_PATHS = [(), *(path for path, node in SPEC_PATHS if _is_table(node))]
 
 FULL: dict[str, Any] = {
     "app": "shop",
@@ -224,7 +252,7 @@ FULL: dict[str, Any] = {
 BASES = (FULL, {"app": "demo"}, {}, {"app": "worker", "services": {"bind": ["db"]}})
 
 _GOOD_TEXT = {
-    "host": ["demo", "a_b", "X9", "_"],
+    "host": ["demo", "a_b", "X9", "_", ""],
     "domain": ["example.com", "a.b.c", "x-y.example.org"],
     "api": ["https://api.example.com", "http://10.0.0.1:8080/x?y#z"],
     "memory": ["256M", "1GB", "64m"],
@@ -240,19 +268,20 @@ _GOOD_PATHS = {
 def _good_value(path: tuple[Any, ...], node: Any) -> st.SearchStrategy[Any]:
     """A value of the right type that is often valid (so accepted profiles occur too)."""
     key = next(part for part in reversed(path) if isinstance(part, str))
-    if isinstance(node, Bool):
+    kind = node.get("type")
+    if kind == "boolean":
         return st.booleans()
-    if isinstance(node, Int):
-        if node.enum:
-            return st.sampled_from(node.enum)
-        return st.integers(node.minimum or 0, node.maximum or 10_000)
-    if isinstance(node, Choice):
+    if kind == "integer":
+        if "enum" in node:
+            return st.sampled_from(node["enum"])
+        return st.integers(node.get("minimum", 0), node.get("maximum", 10_000))
+    if "oneOf" in node:
         return st.just("match-live") | st.integers(1, 1000)
-    if isinstance(node, Text) and node.enum:
-        return st.sampled_from(node.enum)
-    if isinstance(node, Text) and key == "path" and path[0] in ("routes", "health"):
+    if kind == "string" and "enum" in node:
+        return st.sampled_from(node["enum"])
+    if kind == "string" and key == "path" and path[0] in ("routes", "health"):
         return st.sampled_from(_GOOD_PATHS[path[:2] if path[0] == "routes" else path[:1]])
-    if isinstance(node, Text):
+    if kind == "string":
         good = _GOOD_TEXT.get(key)
         return st.sampled_from(good) if good else hostile_text()
     current: Any = FULL
@@ -260,7 +289,7 @@ def _good_value(path: tuple[Any, ...], node: Any) -> st.SearchStrategy[Any]:
         try:
             current = current[part]
         except (KeyError, IndexError, TypeError):
-            return st.just({} if isinstance(node, (Table, Map)) else [])
+            return st.just({} if _is_table(node) or _is_map(node) else [])
     return st.just(current).map(copy.deepcopy)  # never hand out FULL's own objects
 
 
@@ -442,7 +471,9 @@ def test_cli_validate_exits_0_or_2_with_problem_lines_only(content: dict[str, An
         assert result.stdout == ""
         lines = text_lines(result.stderr)
         doc = content if isinstance(content, dict) else _UNKNOWN
-        assert_problem_lines(lines, str(path), doc)
+        written = {key: number for number, key in enumerate(content, start=1)} if isinstance(
+            content, dict) else None
+        assert_problem_lines(lines, str(path), doc, written)
 
 
 # --- hostile but valid profiles -----------------------------------------------------

@@ -134,4 +134,4 @@ def test_rehearse_rejects_a_bad_profile(tmp_path: Path) -> None:
     bad.write_text('app = "-x"\n')
     result = CliRunner().invoke(main, ["rehearse", str(bad)])
     assert result.exit_code == 2
-    assert "bad.toml: app:" in result.stderr
+    assert "bad.toml:1: app:" in result.stderr

@@ -45,6 +45,11 @@ RPATH = (
 )
 HPATH = "'/' followed by URI path characters, optionally '?query', at most 1024 characters"
 TOP_KEYS = "app, colors, manifest, path, cf_cli, target, routes, services, health, cutover, push"
+WORKER_HEALTH = "which has no HTTP route to check"
+WORKER_HEALTH_FIX = (
+    "remove it: a worker is healthy when every instance runs; "
+    "health.timeout_seconds and health.interval_seconds bound that wait"
+)
 DOCKER = (
     "cannot be combined with push.docker_image "
     "(cf push takes a Docker image, or app bits with a buildpack and stack)"
@@ -156,6 +161,17 @@ def test_defaults_and_accepted_edge_values() -> None:
     assert profile.push.vars == (("java_opts", "-Xmx512m"),)
 
 
+def test_apex_routes_are_accepted() -> None:
+    profile = accepted(
+        live('{ domain = "example.org" }', '{ host = "", domain = "example.org", path = "/shop" }')
+    )
+    assert profile.live_routes == (Route("", "example.org"), Route("", "example.org", "/shop"))
+    assert [route.url for route in profile.live_routes] == ["example.org", "example.org/shop"]
+    assert profile.staging_route == Route("demo-staging", "example.org")
+    staged = accepted('app = "demo"\n' + ROUTE + 'staging = { domain = "staging.example.com" }')
+    assert staged.staging_route == Route("", "staging.example.com")
+
+
 # --- one rule, one exact message --------------------------------------------------
 
 CASES: list[tuple[str, str, str]] = [
@@ -199,6 +215,12 @@ CASES: list[tuple[str, str, str]] = [
         'app = "demo"\ncolors = ["a", "demo-bluegreen-lock"]',
         'colors[1]: "demo-bluegreen-lock" is the name of the deploy lock app '
         '(any app name but "demo-bluegreen-lock")',
+    ),
+    (
+        "colors-same-exact",
+        'app = "demo"\ncolors = ["demo_a", "demo_a"]',
+        'colors[1]: "demo_a" is the same app name as colors[0] '
+        "(two different app names; Cloud Foundry ignores case)",
     ),
     ("colors-flag", 'app = "demo"\ncolors = ["-a", "b"]', f'colors[0]: "-a" {FLAG}'),
     (
@@ -265,12 +287,6 @@ CASES: list[tuple[str, str, str]] = [
         f'routes.live[0].host: "{"h" * 57}..." is 64 characters long ({HOST})',
     ),
     ("host-flag", live(route("-h")), f'routes.live[0].host: "-h" {FLAG}'),
-    (
-        "host-missing",
-        'app = "demo"\n[routes]\nlive = [{ domain = "example.com" }]',
-        "routes.live[0].host: required key is missing "
-        "(a host name: only routes with a host on a shared domain are supported)",
-    ),
     # route domain
     (
         "domain-no-dot",
@@ -350,6 +366,24 @@ CASES: list[tuple[str, str, str]] = [
         live(route(), route("H", "EXAMPLE.com")),
         'routes.live[1]: "H.EXAMPLE.com" is the same route as routes.live[0] '
         "(each live route once; case does not count)",
+    ),
+    (
+        "live-duplicate-exact",
+        live(route(), route()),
+        'routes.live[1]: "h.example.com" is the same route as routes.live[0] '
+        "(each live route once; case does not count)",
+    ),
+    (
+        "live-duplicate-apex",
+        live('{ domain = "example.org" }', '{ host = "", domain = "EXAMPLE.org" }'),
+        'routes.live[1]: "EXAMPLE.org" is the same route as routes.live[0] '
+        "(each live route once; case does not count)",
+    ),
+    (
+        "staging-is-live-apex",
+        live('{ domain = "example.org", path = "/a" }')
+        + 'staging = { domain = "example.org", path = "/a" }',
+        'routes.staging: "example.org/a" is also routes.live[0] (a route that is not live)',
     ),
     (
         "live-route-type",
@@ -590,6 +624,28 @@ CASES: list[tuple[str, str, str]] = [
         "cutover.smoke_test: is set for a worker (no routes.live), which has no staging URL "
         "to test (remove it, or run checks in cutover.before_cutover)",
     ),
+    *[
+        (
+            f"worker-{key.replace('_', '-')}",
+            f'app = "demo"\n[services]\nbind = ["db"]\n[{table}]\n{key} = {value}',
+            f"{table}.{key}: is set for a worker (no routes.live), {reason} ({remedy})",
+        )
+        for table, key, value, reason, remedy in [
+            ("health", "path", '"/h"', WORKER_HEALTH, WORKER_HEALTH_FIX),
+            ("health", "scheme", '"http"', WORKER_HEALTH, WORKER_HEALTH_FIX),
+            ("health", "expect_status", "204", WORKER_HEALTH, WORKER_HEALTH_FIX),
+            ("health", "expect_body", '"ok"', WORKER_HEALTH, WORKER_HEALTH_FIX),
+            ("cutover", "settle_seconds", "0", "which has no route changes to wait for",
+             "remove it"),
+            ("cutover", "verify_live", "false", "which has no live route to probe", "remove it"),
+        ]
+    ],
+    (
+        "worker-empty-routes-table",
+        'app = "demo"\n[routes]\n[health]\nexpect_body = "ok"',
+        "health.expect_body: is set for a worker (no routes.live), "
+        f"{WORKER_HEALTH} ({WORKER_HEALTH_FIX})",
+    ),
     # unknown keys and odd values
     (
         "unknown-suggest",
@@ -615,16 +671,16 @@ def test_every_problem_at_once_in_document_order() -> None:
     with pytest.raises(ProfileError) as info:
         load_profile(path, display_name="bad/many.toml")
     assert info.value.problems == [
-        f'bad/many.toml: app: "-demo" {FLAG}',
-        'bad/many.toml: colors[1]: "DEMO_A" is the same app name as colors[0] '
+        f'bad/many.toml:3: app: "-demo" {FLAG}',
+        'bad/many.toml:4: colors[1]: "DEMO_A" is the same app name as colors[0] '
         "(two different app names; Cloud Foundry ignores case)",
-        "bad/many.toml: cf_cli: 9 is not a valid choice (6, 7 or 8)",
-        f'bad/many.toml: routes.live[1].host: "bad host" is not a valid host name ({HOST})',
-        "bad/many.toml: routes.live[2].host: required key is missing "
-        "(a host name: only routes with a host on a shared domain are supported)",
-        'bad/many.toml: health.timeout: unknown key, did you mean "timeout_seconds"? (allowed '
+        "bad/many.toml:5: cf_cli: 9 is not a valid choice (6, 7 or 8)",
+        f'bad/many.toml:10: routes.live[1].host: "bad host" is not a valid host name ({HOST})',
+        # A missing key is found on the line of the table it is missing from.
+        f"bad/many.toml:11: routes.live[2].domain: required key is missing ({DOMAIN})",
+        'bad/many.toml:15: health.timeout: unknown key, did you mean "timeout_seconds"? (allowed '
         "keys: path, scheme, expect_status, expect_body, timeout_seconds, interval_seconds)",
-        'bad/many.toml: cutover.retire: "destroy" is not a valid choice (stop, delete or keep)',
+        'bad/many.toml:18: cutover.retire: "destroy" is not a valid choice (stop, delete or keep)',
     ]
     assert info.value.exit_code == 2
     assert str(info.value) == "\n".join(info.value.problems)
@@ -634,8 +690,8 @@ def test_unknown_keys_fixture() -> None:
     with pytest.raises(ProfileError) as info:
         load_profile(BAD / "unknown_keys.toml", display_name="u.toml")
     assert info.value.problems == [
-        f'u.toml: colour: unknown key, did you mean "colors"? (allowed keys: {TOP_KEYS})',
-        f'u.toml: helth: unknown key, did you mean "health"? (allowed keys: {TOP_KEYS})',
+        f'u.toml:3: colour: unknown key, did you mean "colors"? (allowed keys: {TOP_KEYS})',
+        f'u.toml:5: helth: unknown key, did you mean "health"? (allowed keys: {TOP_KEYS})',
     ]
 
 
@@ -645,13 +701,13 @@ def test_unknown_keys_fixture() -> None:
 def test_toml_syntax_error() -> None:
     with pytest.raises(ProfileError) as info:
         load_profile(BAD / "syntax_error.toml", display_name="s.toml")
-    assert info.value.problems == ["s.toml: invalid TOML: Invalid value (at line 2, column 6)"]
+    assert info.value.problems == ["s.toml:2: invalid TOML: Invalid value (column 6)"]
 
 
 def test_non_utf8_file() -> None:
     with pytest.raises(ProfileError) as info:
         load_profile(BAD / "latin1.toml", display_name="l.toml")
-    assert info.value.problems == ["l.toml: invalid TOML: not UTF-8 text (byte 0xe9 on line 2)"]
+    assert info.value.problems == ["l.toml:2: invalid TOML: not UTF-8 text (byte 0xe9)"]
 
 
 def test_display_name_defaults_to_the_path(tmp_path: Path) -> None:
@@ -742,6 +798,13 @@ def test_examples_validate_against_schema(name: str, schema_validator: Any) -> N
     validate_mapping(data, name, name, "h")
 
 
+def test_apex_profile_validates_against_schema(schema_validator: Any) -> None:
+    source = ROOT / "tests/profiles_apex/apex.toml"
+    data = tomllib.loads(source.read_text())
+    assert [e.message for e in schema_validator.iter_errors(data)] == []
+    assert load_profile(source).live_routes[0].host == ""
+
+
 BOTH_REJECT = [
     c
     for c in CASES
@@ -759,9 +822,9 @@ BOTH_REJECT = [
         "default-staging-live",
         "service-tab",
         "health-interval-timeout",
-        "health-interval-default-timeout",
         "health-timeout-float",
-        "worker-smoke-test",
+        "live-duplicate-apex",
+        "staging-is-live-apex",
     }
 ]
 
@@ -775,28 +838,37 @@ def test_schema_rejects_bad_cases(toml_text: str, expected: str, schema_validato
     assert problems_of(toml_text)
 
 
-def _walk_schema(node: dict[str, Any], where: str) -> list[str]:
-    """Every object schema closed, every property described."""
+def _walk_schema(node: dict[str, Any], where: str, root: dict[str, Any]) -> list[str]:
+    """Every object schema closed, every property described (a table property by its
+    own description or by its model's, behind the ``$ref``)."""
+
+    def deref(sub: dict[str, Any]) -> dict[str, Any]:
+        if "$ref" not in sub:
+            return sub
+        target = root["$defs"][sub["$ref"].removeprefix("#/$defs/")]
+        return {**target, **{k: v for k, v in sub.items() if k != "$ref"}}
+
+    node = deref(node)
     flaws = []
     if node.get("type") == "object" and "properties" in node:
         if node.get("additionalProperties") is not False:
             flaws.append(f"{where} is open")
         for key, sub in node["properties"].items():
-            if not sub.get("description"):
+            if not deref(sub).get("description"):
                 flaws.append(f"{where}.{key} has no description")
-            flaws += _walk_schema(sub, f"{where}.{key}")
+            flaws += _walk_schema(sub, f"{where}.{key}", root)
     for key in ("items", "additionalProperties"):
         if isinstance(node.get(key), dict):
-            flaws += _walk_schema(node[key], f"{where}[]")
+            flaws += _walk_schema(node[key], f"{where}[]", root)
     return flaws
 
 
 def test_schema_is_closed_described_and_has_the_models_defaults() -> None:
     schema = profile_json_schema()
-    assert _walk_schema(schema, "profile") == []
+    assert _walk_schema(schema, "profile", schema) == []
     props = schema["properties"]
     assert props["cf_cli"]["default"] == 8
-    health, cutover = props["health"]["properties"], props["cutover"]["properties"]
+    health, cutover = (schema["$defs"][name]["properties"] for name in ("Health", "Cutover"))
     for key, value in vars(Health()).items():
         assert health[key].get("default") == value, key
     for key, value in vars(Cutover()).items():
