@@ -22,6 +22,7 @@ from generator.init import (
     refuse_existing,
     write_new_file,
 )
+from generator.model import Profile
 from generator.output import find_drift, write_batch
 from generator.plan import format_plan, plan_profile
 from generator.plan_formats import format_json, format_markdown
@@ -190,24 +191,84 @@ def plan(profile: Path, output_format: str) -> None:
     click.echo(PLAN_FORMATS[output_format](model, plan_profile(model)), nl=False)
 
 
+LIVE_ONLY = ("report", "screenshot", "rate", "router_lag", "settle", "drain", "interval")
+
+
 @main.command()
 @PROFILE_FILE
-@click.option("--scenario", type=click.Choice(list(SITUATIONS)), default="blue-live",
-              show_default=True, help="Starting state of the simulated foundation.")
+@click.option("--scenario", type=click.Choice(list(SITUATIONS)), default=None,
+              help="Starting state of the foundation (default: blue-live; with --live: "
+                   "first-deploy, which deploys v1, then v2, then rolls back).")
 @click.option("--fail-at", type=click.IntRange(min=1), default=None,
               help="Make the Nth cf call of the deploy fail (then re-run it).")
 @click.option("--app-dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
               default=None, help="Directory to push (default: a generated healthy app).")
+@click.option("--live", is_flag=True,
+              help="Real app processes, a real router (nginx) and real traffic on 127.0.0.1; "
+                   "the scripts run the real curl, sleep and date. Needs nginx, openssl, curl.")
+@click.option("--report", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="--live: write a self-contained HTML report of the traffic to this file.")
+@click.option("--screenshot", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="--live: also save a PNG of the report, rendered by headless Chromium.")
+@click.option("--rate", type=click.FloatRange(min=1, max=2000), default=None,
+              help="--live: requests per second per live route (default 50).")
+@click.option("--router-lag", type=click.FloatRange(min=0, max=60), default=None,
+              help="--live: seconds a route change takes to reach the router (default 2).")
+@click.option("--settle", type=click.IntRange(min=0), default=None,
+              help="--live: rehearse with this settle_seconds instead of the profile's.")
+@click.option("--drain", type=click.IntRange(min=0), default=None,
+              help="--live: rehearse with this drain_seconds instead of the profile's.")
+@click.option("--interval", type=click.IntRange(min=1), default=None,
+              help="--live: rehearse with this health interval_seconds instead of the profile's.")
 @reports_errors
-def rehearse(profile: Path, scenario: str, fail_at: int | None, app_dir: Path | None) -> None:
+def rehearse(profile: Path, scenario: str | None, fail_at: int | None, app_dir: Path | None,
+             live: bool, **live_options: object) -> None:
     """Deploy and roll back on a simulated foundation; print the timeline.
 
     Exit status 1 when the simulator saw an invariant broken (a live route
     unserved, an unhealthy app on it, an app stopped while still routed).
+
+    With --live: exit status 1 when any request failed or a run did not end as it
+    should, 3 when nginx, openssl or curl (or chromium, for --screenshot) is
+    missing, 130 (Ctrl-C) or 143 (SIGTERM) when interrupted, after everything the
+    rehearsal started was stopped.
     """
+    given = [name for name in LIVE_ONLY if live_options.get(name) is not None]
+    if given and not live:
+        raise click.UsageError(f"--{given[0].replace('_', '-')} needs --live")
+    if live_options.get("screenshot") is not None and live_options.get("report") is None:
+        raise click.UsageError("--screenshot needs --report FILE.html")
     model = load_profile(profile)
+    if live:
+        _rehearse_live(model, profile, scenario, fail_at, app_dir, live_options)
+        return
     render_batch([model])
-    result = run_rehearsal(model, scenario, fail_at, app_dir.resolve() if app_dir else None)
+    result = run_rehearsal(model, scenario or "blue-live", fail_at,
+                           app_dir.resolve() if app_dir else None)
     click.echo(result.text, nl=False)
     if not result.ok:
+        sys.exit(1)
+
+
+def _rehearse_live(model: Profile, source: Path, scenario: str | None, fail_at: int | None,
+                   app_dir: Path | None, given: dict[str, object]) -> None:
+    from generator.live.command import Interrupted, LiveOptions, preflight, run_live
+
+    values = {k: v for k, v in given.items() if v is not None}
+    interval = values.get("interval")
+    if isinstance(interval, int) and interval > model.health.timeout_seconds:
+        raise click.UsageError(f"--interval {interval} is longer than the profile's health "
+                               f"timeout_seconds ({model.health.timeout_seconds})")
+    options = LiveOptions(scenario=scenario or "first-deploy", fail_at=fail_at,
+                          app_dir=app_dir.resolve() if app_dir else None, **values)  # type: ignore[arg-type]
+    preflight(model, options)  # missing programs: exit 3 before any work
+    render_batch([model])
+    try:
+        text, ok = run_live(model, str(source), options)
+    except KeyboardInterrupt as interrupt:
+        click.echo("cf-bluegreen: interrupted; every process the live rehearsal started was "
+                   "stopped", err=True)
+        sys.exit(143 if isinstance(interrupt, Interrupted) else 130)
+    click.echo(text, nl=False)
+    if not ok:
         sys.exit(1)

@@ -9,6 +9,7 @@ user rehearses is exactly what the tests prove.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -51,9 +52,11 @@ class Sandbox:
     """A simulated foundation with one profile's scripts, in ``root``."""
 
     def __init__(self, profile: Profile, root: Path, router_lag_seconds: float = 2,
-                 bash: str | None = None) -> None:
+                 bash: str | None = None,
+                 stub_tools: tuple[str, ...] = ("cf", "curl", "sleep")) -> None:
         """``bash``: the bash to run the scripts (and their hooks) with; default
-        ``$CF_BLUEGREEN_TEST_BASH``, else the first ``bash`` on PATH."""
+        ``$CF_BLUEGREEN_TEST_BASH``, else the first ``bash`` on PATH. ``stub_tools``:
+        the stubs on PATH (live mode stubs only ``cf``)."""
         self.profile = profile
         self.root = root
         self.bash = bash or os.environ.get("CF_BLUEGREEN_TEST_BASH") or None
@@ -79,7 +82,8 @@ class Sandbox:
         for service in profile.services:
             self.foundation.add_service(service)
         self.foundation.watch_live_routes(route.url for route in profile.live_routes)
-        self.server = StubServer(root / "bin", root / "state.json")
+        # Live mode stubs only cf: the real curl and sleep come next on PATH.
+        self.server = StubServer(root / "bin", root / "state.json", tools=stub_tools)
         if self.bash:
             # First on PATH: the scripts' `#!/usr/bin/env bash`, their `bash -c`
             # hooks and the stub clients all run under the bash being tested.
@@ -204,6 +208,13 @@ class Sandbox:
             os.killpg(proc.pid, signal.SIGKILL)
             stdout, stderr = proc.communicate()
             stderr += f"\n[rehearsal: {script} killed after {timeout}s]"
+        except BaseException:
+            # Ctrl-C or a test timeout: the script runs in its own session, so
+            # nothing else would stop it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
         after = self.foundation.load()
         calls, events = after["calls"][before_calls:], after["events"][before_events:]
         return Run(script, tuple(args), proc.returncode, stdout, stderr, calls, events)

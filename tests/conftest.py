@@ -75,6 +75,7 @@ def make_sandbox(tmp_path: Path) -> Iterator[Callable[..., Sandbox]]:
 
 
 _MATRIX: dict[str, dict[str, int]] = {}
+_CONTROLS: dict[str, dict] = {}
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -84,9 +85,17 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for key, value in report.user_properties:
         if key == "fault_matrix" and isinstance(value, dict):
             _MATRIX[report.nodeid] = value
+        if key == "live_control" and isinstance(value, dict):
+            _CONTROLS[str(value["variant"])] = value
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _CONTROLS:
+        terminalreporter.section("live: failed requests, ours vs negative controls")
+        for control in sorted(_CONTROLS.values(), key=lambda c: c["variant"] != "ours"):
+            terminalreporter.write_line(
+                f"{control['failed']:>6} failed of {control['requests']:>6} requests "
+                f"(exit {control['exit']}): {control['what']}")
     if not _MATRIX:
         return
     cases = sum(v["cases"] for v in _MATRIX.values())

@@ -53,7 +53,8 @@ class StubServer:
     :meth:`close` (also on garbage collection and interpreter exit).
     """
 
-    def __init__(self, bin_dir: Path, state_path: Path, timeout: float = 10) -> None:
+    def __init__(self, bin_dir: Path, state_path: Path, timeout: float = 10,
+                 tools: tuple[str, ...] = ("cf", "curl", "sleep")) -> None:
         import subprocess
         import time
         import weakref
@@ -66,7 +67,7 @@ class StubServer:
         self.process = subprocess.Popen(
             [os.path.abspath(sys.executable), "-I", "-S", str(_SERVER),
              str(Path(state_path).resolve()), str(port_file)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
         )
         self._finalizer = weakref.finalize(self, _stop, self.process)
         deadline = time.monotonic() + timeout
@@ -75,7 +76,7 @@ class StubServer:
                 self.close()
                 raise RuntimeError("the fakecf stub server did not start")
             time.sleep(0.005)
-        write_clients(str(bin_dir), int(port_file.read_text()))
+        write_clients(str(bin_dir), int(port_file.read_text()), tools)
         rest = os.environ.get("PATH", "")
         self.env = {"PATH": f"{bin_dir}{os.pathsep}{rest}" if rest else str(bin_dir),
                     "FAKECF_STATE": str(Path(state_path).resolve())}
@@ -91,6 +92,8 @@ def _stop(process: object) -> None:
     if process.poll() is None:
         process.kill()
         process.wait()
+    if process.stdin is not None:
+        process.stdin.close()
 
 
 class Foundation:
@@ -147,9 +150,10 @@ class Foundation:
 
     def configure(self, **values: object) -> None:
         """Set top-level settings: ``router_lag_seconds``, ``logged_in``, ``api``,
-        ``cli_version``, ``cf_major``, ``user``, ``clock``."""
+        ``cli_version``, ``cf_major``, ``user``, ``clock``, ``live`` (real-clock mode,
+        see ``state.refresh_clock`` and ``realtime``)."""
         allowed = {"router_lag_seconds", "logged_in", "api", "cli_version", "cf_major", "user",
-                   "clock"}
+                   "clock", "live"}
         bad = set(values) - allowed
         if bad:
             raise ValueError(f"unknown settings: {sorted(bad)}")

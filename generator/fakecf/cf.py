@@ -101,6 +101,10 @@ def main(argv: list[str], defer_hang: bool = False) -> int:
             entry["status"] = 128 + int(_signal_of(fault))
     # The state is saved; only now does the caller see any output.
     if kind in (None, "fail"):
+        if kind is None and st.get("live") and entry["mutating"]:
+            from . import realtime  # live mode only: no import cost per simulated call
+
+            realtime.await_instances(path, st, entry, out)
         return _finish(out, entry)
     if kind == "signal":
         sig = _signal_of(fault)
@@ -132,6 +136,10 @@ def resume(argv: list[str], index: int) -> int:
         entry = next(c for c in st["calls"] if c["index"] == index)
         lk.commit()
         out = _execute(st, entry, argv, cwd)
+    if st.get("live") and entry["mutating"]:
+        from . import realtime  # live mode only: no import cost per simulated call
+
+        realtime.await_instances(path, st, entry, out)
     return _finish(out, entry)
 
 

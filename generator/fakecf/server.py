@@ -16,7 +16,9 @@ server answers three NUL-terminated fields: status, stdout, stderr. Status
 blocks only its caller) and to send the call again with the resume index.
 
 Run as ``python -I -S server.py STATE PORT_FILE``; the server writes its port to
-PORT_FILE once it listens, and runs until killed.
+PORT_FILE once it listens, and runs until killed or until its standard input
+reaches end of file (``StubServer`` holds the other end of a pipe there, so the
+server also stops when the process that started it dies, even by SIGKILL).
 """
 
 from __future__ import annotations
@@ -59,11 +61,13 @@ exit "$status"
 # The clients name their bash absolutely: `#!/usr/bin/env bash` costs an exec
 # and a PATH search on every one of the thousands of stub calls of the matrix.
 _BASH = shutil.which("bash") or "/bin/bash"
+TOOLS = ("cf", "curl", "sleep")
 
 
-def write_clients(bin_dir: str, port: int) -> None:
-    """The ``cf``, ``curl`` and ``sleep`` executables that talk to this server."""
-    for tool in ("cf", "curl", "sleep"):
+def write_clients(bin_dir: str, port: int, tools: tuple[str, ...] = TOOLS) -> None:
+    """The executables (by default ``cf``, ``curl`` and ``sleep``) that talk to this
+    server. Live mode writes only ``cf``: there the real curl and sleep run."""
+    for tool in tools:
         path = os.path.join(bin_dir, tool)
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(CLIENT.format(tool=tool, port=port, bash=_BASH))
@@ -119,8 +123,26 @@ def _run(tool: str, args: list[str], resume_index: str) -> tuple[str, str, str]:
     return status, stdout.getvalue(), stderr.getvalue()
 
 
+def _exit_at_end_of_input() -> None:
+    """Stop the whole server when standard input closes (the parent is gone)."""
+    try:
+        while sys.stdin.buffer.read(4096):
+            pass
+    finally:
+        os._exit(0)
+
+
 def serve(state_path: str, port_file: str) -> None:
     """Serve calls one at a time (the state lock is taken per call anyway)."""
+    import stat
+    import threading
+
+    try:
+        piped = stat.S_ISFIFO(os.fstat(0).st_mode)
+    except OSError:
+        piped = False
+    if piped:
+        threading.Thread(target=_exit_at_end_of_input, daemon=True).start()
     os.environ["FAKECF_STATE"] = state_path
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

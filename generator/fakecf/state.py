@@ -77,7 +77,21 @@ class Locked:
 
 def load(path: str) -> dict:
     with open(path, encoding="utf-8") as f:
-        return json.load(f)
+        st = json.load(f)
+    refresh_clock(st)
+    return st
+
+
+def refresh_clock(st: dict) -> None:
+    """The one place the clock is read. Simulated (default): ``st["clock"]``, moved
+    only by the stub `sleep`. Live mode (``st["live"]``, set by ``generator.live``):
+    real seconds since ``st["live"]["epoch"]`` (wall clock), so that the real `sleep`
+    and `date` the scripts run there, the real router's lag and the recorded call
+    times share one time axis. Every state load passes here, so no command needs
+    to know which mode it runs in."""
+    live = st.get("live")
+    if live:
+        st["clock"] = round(time.time() - float(live["epoch"]), 4)
 
 
 def save(path: str, state: dict) -> None:
