@@ -1007,7 +1007,7 @@ def test_validator_never_crashes_and_is_stricter_than_schema(
     assert [e.message for e in schema.iter_errors(doc)] == []
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_garbage)
 def test_garbage_is_reported_not_raised(data: Any) -> None:
     try:
