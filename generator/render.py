@@ -13,6 +13,7 @@ import json
 import math
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
@@ -107,6 +108,14 @@ _LONG = PushFlags(*map(SafeText, ("--instances", "--manifest", "--path", "--dock
 _V6 = PushFlags(*map(SafeText, ("-i", "-f", "-p", "--docker-image", "-b", "-s", "-m", "-k", "-t")))
 
 
+def template_dir() -> Path:
+    """Where the templates are: ``templates/`` beside ``generator/`` in a source tree
+    (also for an editable install), ``generator/templates`` inside an installed wheel
+    (``pyproject.toml`` maps the one onto the other)."""
+    installed = Path(__file__).with_name("templates")
+    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
 @functools.cache
 def make_environment() -> jinja2.Environment:
     """The one Jinja2 environment: strict, no autoescape, bash-friendly comments.
@@ -118,7 +127,7 @@ def make_environment() -> jinja2.Environment:
     measurable share of ``check`` at fleet scale.
     """
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("generator", "templates"),
+        loader=jinja2.FileSystemLoader(template_dir()),
         auto_reload=False,
         undefined=jinja2.StrictUndefined,
         autoescape=False,

@@ -103,4 +103,4 @@ def test_hooks_with_the_real_pre_commit(tmp_path: Path, monkeypatch: pytest.Monk
     broken = try_repo(app, hook_repo, ref, "cf-bluegreen-validate", home, RUN_TIMEOUT)
     assert broken.returncode == 1, broken.stdout + broken.stderr
     assert "cf-bluegreen profiles are valid" in broken.stdout and "Failed" in broken.stdout
-    assert 'profiles/broken.toml: colours: unknown key, did you mean "colors"?' in broken.stdout
+    assert 'profiles/broken.toml:2: colours: unknown key, did you mean "colors"?' in broken.stdout
