@@ -108,7 +108,7 @@ def test_slow_start_within_the_timeout_is_healthy(make_sandbox: Make) -> None:
     sandbox = make_sandbox("sinatra", "blue-live")
     run = deploy(sandbox, slow_start_seconds=20)
     assert run.exit_code == 0, explain(run)
-    assert "not healthy yet: HTTP 503" in run.stderr
+    assert "not healthy yet: instance(s) 0 1: HTTP 503" in run.stderr
 
 
 def test_health_check_gives_up_after_timeout_seconds(make_sandbox: Make) -> None:
@@ -119,7 +119,11 @@ def test_health_check_gives_up_after_timeout_seconds(make_sandbox: Make) -> None
     probes = [e for e in run.events if e["tool"] == "curl" and "staging" in e["url"]]
     timeout = sandbox.profile.health.timeout_seconds
     interval = sandbox.profile.health.interval_seconds
-    assert len(probes) == timeout // interval
+    instances = sandbox.foundation.app(sandbox.profile.colors[1])["instances"]
+    assert instances == 2
+    # Every round probes every instance that has not answered yet (here: none do).
+    assert len(probes) == timeout // interval * instances
+    assert [p["instance"] for p in probes[:4]] == ["0", "1", "0", "1"]
     assert probes[-1]["time"] - start <= timeout
 
 
@@ -167,7 +171,8 @@ def test_without_verify_live_the_drain_only_waits(make_sandbox: Make) -> None:
     run = deploy(sandbox)
     assert run.exit_code == 0, explain(run)
     live_probes = [e for e in run.events if e["tool"] == "curl" and "live" in e["url"]]
-    assert len(live_probes) == 1, "only the cutover check probes the live route"
+    # Only the cutover check probes the live route: once on each of the 2 instances.
+    assert sorted(e["instance"] for e in live_probes) == ["0", "1"], live_probes
     assert any(e["tool"] == "sleep" and e["seconds"] == base.cutover.drain_seconds
                for e in run.events)
 

@@ -215,6 +215,7 @@ def main(args: list[str]) -> int:
         pinned = _pinned_instance(opts.get("header") or [])  # type: ignore[arg-type]
         st["events"].append({"seq": S.next_seq(st), "tool": "curl", "url": url,
                              "pinned": pinned[0] if pinned else None,
+                             "instance": pinned[1] if pinned else None,
                              "status": status, "app": app, "time": st["clock"],
                              "served": {u: invariants.served(st, u, st["clock"])
                                         for u in st["watched"]}})

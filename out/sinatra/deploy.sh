@@ -717,6 +717,7 @@ start_color() {
   step "starting ${COLORS[$i]}"
   if cf_must start "${COLORS[$i]}"; then
     C_STATE[i]="started"
+    read_instance_count "${i}"
     return 0
   fi
   case "${CF_OUT}" in
@@ -725,6 +726,23 @@ start_color() {
       ;;
   esac
   return 1
+}
+
+# cf start (and cf push) end with the app's summary, the layout of `cf app`:
+# its first "instances: R/N" line gives the number of instances N to probe.
+read_instance_count() {
+  local i=$1 line total
+  while IFS= read -r line; do
+    case "${line}" in
+      "instances:"*)
+        total=$(trim "${line#*/}")
+        if [[ "${total}" =~ ^[0-9]+$ ]]; then
+          C_INSTANCES[i]="${total}"
+        fi
+        return 0
+        ;;
+    esac
+  done <<<"${CF_OUT}"
 }
 
 # Stop color $1; if it left a live route and was not drained since, wait out
@@ -866,19 +884,16 @@ describe_live_routes() {
 }
 
 # ---------------------------------------------------------------------------
-# Health: an HTTP probe, expected status and (optionally) body text. On a live
-# route, where both colors may answer, the probe is pinned to one color's
-# instance 0 with gorouter's X-CF-APP-INSTANCE header, so that it proves what
-# that color does and not what the other one does.
+# Health: an HTTP probe, expected status and (optionally) body text. Probes are
+# pinned to one instance of one color with gorouter's X-CF-APP-INSTANCE header
+# (GUID:INDEX), and every instance of the color is probed: on a live route,
+# where both colors may answer, a pass proves what that color does, and a
+# broken instance cannot hide behind a healthy one.
 PROBE_RESULT=""
 probe_url() {
-  local url=$1 pin=${2:-} code status=0
-  local -a pin_header=()
-  if [[ -n "${pin}" ]]; then
-    pin_header=(-H "X-CF-APP-INSTANCE: ${pin}:0")
-  fi
-  code=$(curl -sS ${pin_header[@]+"${pin_header[@]}"} -o "${WORK_DIR}/probe.body" \
-    -w '%{http_code}' --max-time "${PROBE_MAX_TIME}" "${url}" 2>"${WORK_DIR}/probe.err") || status=$?
+  local url=$1 pin=$2 index=$3 max_time=$4 code status=0
+  code=$(curl -sS -H "X-CF-APP-INSTANCE: ${pin}:${index}" -o "${WORK_DIR}/probe.body" \
+    -w '%{http_code}' --max-time "${max_time}" "${url}" 2>"${WORK_DIR}/probe.err") || status=$?
   if [[ "${status}" != 0 ]]; then
     PROBE_RESULT="curl exit ${status}: $(tr '\n' ' ' <"${WORK_DIR}/probe.err")"
     return 1
@@ -898,26 +913,52 @@ health_url() {
   printf '%s://%s%s' "${HEALTH_SCHEME}" "$1" "${HEALTH_PATH}"
 }
 
-# Probe URL $1 (pinned to app GUID $2, if given) every HEALTH_INTERVAL seconds
-# until it answers as expected or HEALTH_TIMEOUT seconds of probing have passed.
+# The instance indexes of color $1: 0 to its instance count - 1 (at least 0).
+instance_indexes() {
+  local count="${C_INSTANCES[$1]}" index=0
+  [[ "${count}" -ge 1 ]] || count=1
+  while [[ "${index}" -lt "${count}" ]]; do
+    printf '%s ' "${index}"
+    index=$((index + 1))
+  done
+}
+
+# Probe URL $1 on every instance of color $2, every HEALTH_INTERVAL seconds,
+# until each has answered as expected. Gives up after HEALTH_TIMEOUT seconds
+# of real time (no probe may outlast what is left of it) or HEALTH_ATTEMPTS
+# rounds, whichever comes first.
 poll_until_healthy() {
-  local url=$1 pin=$2 attempt=0
+  local url=$1 i=$2 attempt=0 started="${SECONDS}" left index pending still
   if [[ "${DRY_RUN}" == 1 ]]; then
     log "dry run: not probing"
     return 0
   fi
+  pending=$(instance_indexes "${i}")
   while [[ "${attempt}" -lt "${HEALTH_ATTEMPTS}" ]]; do
     attempt=$((attempt + 1))
-    if probe_url "${url}" "${pin}"; then
-      log "healthy: ${PROBE_RESULT} (probe ${attempt})"
+    still=""
+    for index in ${pending}; do
+      left=$((HEALTH_TIMEOUT - (SECONDS - started)))
+      [[ "${left}" -le "${PROBE_MAX_TIME}" ]] || left="${PROBE_MAX_TIME}"
+      [[ "${left}" -ge 1 ]] || left=1
+      if ! probe_url "${url}" "${C_GUID[$i]}" "${index}" "${left}"; then
+        still="${still}${index} "
+      fi
+    done
+    pending="${still}"
+    if [[ -z "${pending}" ]]; then
+      log "healthy: ${PROBE_RESULT} from every instance (round ${attempt})"
       return 0
     fi
-    log "not healthy yet: ${PROBE_RESULT} (probe ${attempt}/${HEALTH_ATTEMPTS})"
+    log "not healthy yet: instance(s) ${pending% }: ${PROBE_RESULT} (round ${attempt}/${HEALTH_ATTEMPTS})"
+    if [[ $((SECONDS - started)) -ge "${HEALTH_TIMEOUT}" ]]; then
+      break
+    fi
     if [[ "${attempt}" -lt "${HEALTH_ATTEMPTS}" ]]; then
       sleep "${HEALTH_INTERVAL}"
     fi
   done
-  warn "${url} did not answer as expected within ${HEALTH_TIMEOUT}s: ${PROBE_RESULT}"
+  warn "${url} did not answer as expected within ${HEALTH_TIMEOUT}s: instance(s) ${pending% }: ${PROBE_RESULT}"
   return 1
 }
 
@@ -927,7 +968,7 @@ wait_until_healthy() {
   local i=$1 url
   url=$(health_url "${STAGING_ROUTE}")
   step "checking health of ${COLORS[$i]} at ${url} (at most ${HEALTH_TIMEOUT}s)"
-  poll_until_healthy "${url}" "${C_GUID[$i]}"
+  poll_until_healthy "${url}" "${i}"
 }
 
 # After mapping: poll until the routers send every live route to color $1 and
@@ -936,19 +977,22 @@ live_routes_reach() {
   local i=$1 url
   for url in "${LIVE_URLS[@]}"; do
     step "checking that ${url} reaches ${COLORS[$i]} (at most ${HEALTH_TIMEOUT}s)"
-    poll_until_healthy "$(health_url "${url}")" "${C_GUID[$i]}" || return 1
+    poll_until_healthy "$(health_url "${url}")" "${i}" || return 1
   done
 }
 
-# One pinned probe of every live route on color $1; true when all answer.
+# One pinned probe of every live route on every instance of color $1; true
+# when all answer.
 live_routes_healthy_on() {
-  local i=$1 url
+  local i=$1 url index
   [[ "${DRY_RUN}" == 0 ]] || return 0
   for url in "${LIVE_URLS[@]}"; do
-    if ! probe_url "$(health_url "${url}")" "${C_GUID[$i]}"; then
-      warn "live route ${url} on ${COLORS[$i]}: ${PROBE_RESULT}"
-      return 1
-    fi
+    for index in $(instance_indexes "${i}"); do
+      if ! probe_url "$(health_url "${url}")" "${C_GUID[$i]}" "${index}" "${PROBE_MAX_TIME}"; then
+        warn "live route ${url} on ${COLORS[$i]} instance ${index}: ${PROBE_RESULT}"
+        return 1
+      fi
+    done
   done
 }
 
@@ -1222,6 +1266,9 @@ push_idle_color() {
   step "pushing the new version to ${COLORS[$i]} (no route, not started)"
   cf_must "${args[@]}" || return 1
   C_EXISTS[i]=1
+  if [[ -n "${instances}" ]]; then
+    C_INSTANCES[i]="${instances}"
+  fi
   C_STATE[i]="stopped"
   # --no-route removed every route the idle color held.
   C_ROUTES[i]=""

@@ -669,6 +669,7 @@ start_color() {
   step "starting ${COLORS[$i]}"
   if cf_must start "${COLORS[$i]}"; then
     C_STATE[i]="started"
+    read_instance_count "${i}"
     return 0
   fi
   case "${CF_OUT}" in
@@ -677,6 +678,23 @@ start_color() {
       ;;
   esac
   return 1
+}
+
+# cf start (and cf push) end with the app's summary, the layout of `cf app`:
+# its first "instances: R/N" line gives the number of instances N to probe.
+read_instance_count() {
+  local i=$1 line total
+  while IFS= read -r line; do
+    case "${line}" in
+      "instances:"*)
+        total=$(trim "${line#*/}")
+        if [[ "${total}" =~ ^[0-9]+$ ]]; then
+          C_INSTANCES[i]="${total}"
+        fi
+        return 0
+        ;;
+    esac
+  done <<<"${CF_OUT}"
 }
 
 # Stop color $1; if it left a live route and was not drained since, wait out
