@@ -31,6 +31,35 @@ SITUATIONS: dict[str, str] = {
 }
 
 
+def records(profile: Profile) -> dict[str, dict[str, str]]:
+    """The labels the emitted scripts leave on a color, by its role.
+
+    A worker's colors carry their role (``live``, ``standby``, ``deploy-candidate``).
+    A web app's colors carry no record in the normal course: the route table
+    says which is live, and the staging route which one a move was under way
+    to; only a rollback's target (``rollback-candidate``, kept until that color
+    is deployed to again) and a build that failed (``failed``) are recorded.
+    """
+    if profile.is_worker:
+        return {"live": {STATE_LABEL: "live"}, "standby": {STATE_LABEL: "standby"},
+                "deploy-candidate": {STATE_LABEL: "deploy-candidate"},
+                "rolled-back-to": {STATE_LABEL: "live"}}
+    return {"live": {}, "standby": {}, "deploy-candidate": {},
+            "rolled-back-to": {STATE_LABEL: "rollback-candidate"}}
+
+
+def live_record_problem(profile: Profile, app: dict) -> str | None:
+    """What is wrong with the record on a color that finished taking the traffic,
+    or None. A worker's says ``live``; a web app's says nothing, or that a
+    rollback moved the traffic to it."""
+    label = app["labels"].get(STATE_LABEL)
+    if profile.is_worker:
+        return None if label == "live" else f"{app['name']} is recorded as {label}, not live"
+    if label in (None, "rollback-candidate"):
+        return None
+    return f"{app['name']} is recorded as {label}"
+
+
 @dataclass(frozen=True)
 class Run:
     """One script run: how it ended, what it printed, the cf calls it made."""
@@ -64,10 +93,7 @@ class Sandbox:
         self.scripts = root / "scripts"
         for folder in (self.work, self.scripts, root / "home", root / "tmp"):
             folder.mkdir(parents=True, exist_ok=True)
-        for name, text in render_profile(profile).items():
-            script = self.scripts / name
-            script.write_text(text, encoding="utf-8")
-            script.chmod(0o755)
+        self.install(profile)
         domains = sorted({r.domain for r in profile.live_routes}
                          | ({profile.staging_route.domain} if profile.staging_route else set()))
         self.foundation = Foundation.create(
@@ -127,14 +153,25 @@ class Sandbox:
         (folder / ".fakecf-app.json").write_text(json.dumps(spec), encoding="utf-8")
         return folder
 
+    def install(self, profile: Profile) -> None:
+        """Render ``profile``'s scripts into the sandbox (again, after a change
+        of the profile: the foundation is kept)."""
+        self.profile = profile
+        for name, text in render_profile(profile).items():
+            script = self.scripts / name
+            script.write_text(text, encoding="utf-8")
+            script.chmod(0o755)
+
     # -- situations -----------------------------------------------------------------
     def seed(self, situation: str, instances: int = 2) -> None:
-        """Put the foundation in one of :data:`SITUATIONS`."""
+        """Put the foundation in one of :data:`SITUATIONS`, with the records the
+        scripts leave there (:func:`records`)."""
         if situation not in SITUATIONS:
             raise ValueError(f"unknown situation {situation!r}; one of {', '.join(SITUATIONS)}")
         blue, green = self.profile.colors
         behaviour = {"version": "v0", "body": self._body("v0"),
                      "status": self.profile.health.expect_status}
+        record = records(self.profile)
         if situation == "blue-live":
             self.foundation.add_app(blue, instances=instances, behaviour=behaviour)
             self._bind_and_map(blue)
@@ -142,27 +179,27 @@ class Sandbox:
             self.foundation.add_app(blue, state="STOPPED", instances=instances,
                                     behaviour=dict(behaviour, version="v-1",
                                                    body=self._body("v-1")),
-                                    labels={STATE_LABEL: "standby"})
+                                    labels=record["standby"])
             self.foundation.add_app(green, instances=instances, behaviour=behaviour,
-                                    labels={STATE_LABEL: "live"})
+                                    labels=record["live"])
             self._bind_and_map(green)
         elif situation == "after-rollback":
             self.foundation.add_app(blue, instances=instances, behaviour=behaviour,
-                                    labels={STATE_LABEL: "live"})
+                                    labels=record["rolled-back-to"])
             self.foundation.add_app(green, state="STOPPED", instances=instances,
                                     behaviour=dict(behaviour, version="v1",
                                                    body=self._body("v1")),
-                                    labels={STATE_LABEL: "standby"})
+                                    labels=record["standby"])
             self._bind_and_map(blue)
             for service in self.profile.services:
                 self.foundation.bind(green, service)
         elif situation == "interrupted-cutover":
             self.foundation.add_app(blue, instances=instances, behaviour=behaviour,
-                                    labels={STATE_LABEL: "live"})
+                                    labels=record["live"])
             self.foundation.add_app(green, instances=instances,
                                     behaviour=dict(behaviour, version="v1",
                                                    body=self._body("v1")),
-                                    labels={STATE_LABEL: "deploy-candidate"})
+                                    labels=record["deploy-candidate"])
             self._bind_and_map(blue)
             self._bind_and_map(green)
             if self.profile.staging_route is not None:

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from generator.rehearsal import STATE_LABEL, Sandbox
+from generator.rehearsal import Sandbox, live_record_problem
 from tests.conftest import EXAMPLES, deploy, example, explain, only_on_live
 
 Make = Callable[..., Sandbox]
@@ -52,14 +53,17 @@ def test_main_situations_under_each_bash(make_sandbox: Make, bash: str, name: st
         app = sandbox.foundation.app(color)
         assert app is not None and app["state"] == "STARTED", app
         assert app["behaviour"]["version"] == version
-        assert app["labels"].get(STATE_LABEL) == "live", app["labels"]
+        assert live_record_problem(profile, app) is None, app["labels"]
         if not profile.is_worker:
             assert only_on_live(sandbox, color)
 
     first = deploy(sandbox, version="v1")
     assert first.exit_code == 0, explain(first)
     assert f"hook bash {version}" in first.stderr
-    assert "done:" in first.stderr.splitlines()[-2], explain(first)
+    # The closing lines: what was done, the lock released, how the run ended.
+    closing = first.stderr.splitlines()[-3:]
+    assert "done:" in closing[0] and "delete" in closing[1], explain(first)
+    assert re.fullmatch(r"deploy\.sh: exit 0 after \d+s", closing[2]), explain(first)
     live_is(blue, "v1")
     second = deploy(sandbox, version="v2")
     assert second.exit_code == 0, explain(second)
@@ -84,9 +88,10 @@ def test_main_situations_under_each_bash(make_sandbox: Make, bash: str, name: st
     assert interrupted.exit_code == 130, explain(interrupted)
     rerun = deploy(sandbox, version="v4")
     assert rerun.exit_code == 0, explain(rerun)
-    assert any(sandbox.foundation.app(color) and sandbox.foundation.app(color)["labels"].get(
-        STATE_LABEL) == "live" and sandbox.foundation.app(color)["behaviour"]["version"] == "v4"
-        for color in (blue, green)), sandbox.foundation.apps()
+    assert any((app := sandbox.foundation.app(color)) and app["state"] == "STARTED"
+               and live_record_problem(profile, app) is None
+               and app["behaviour"]["version"] == "v4"
+               for color in (blue, green)), sandbox.foundation.apps()
     assert sandbox.lock_app() is None
     assert sandbox.foundation.violations() == []
     assert sandbox.run("deploy.sh", "--help").exit_code == 0

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from generator.rehearsal import STATE_LABEL, Sandbox
+from generator.rehearsal import STATE_LABEL, Sandbox, live_record_problem, records
 from tests.conftest import deploy, example, explain, only_on_live
 
 WEB_EXAMPLES = ["sinatra", "shop", "minimal"]
@@ -26,7 +26,7 @@ def assert_live(sandbox: Sandbox, color: str, version: str | None = None) -> Non
         assert apps == [color], f"{url} is mapped to {apps}, expected only {color}"
     app = sandbox.foundation.app(color)
     assert app is not None and app["state"] == "STARTED"
-    assert app["labels"].get(STATE_LABEL) == "live"
+    assert live_record_problem(sandbox.profile, app) is None
     if version is not None:
         assert app["behaviour"]["version"] == version
     staging = sandbox.profile.staging_route
@@ -61,7 +61,7 @@ def test_blue_live_deploys_to_green_and_stops_blue(make_sandbox: Make, name: str
     old = sandbox.foundation.app(blue)
     retire = sandbox.profile.cutover.retire
     assert old["state"] == ("STARTED" if retire == "keep" else "STOPPED")
-    assert old["routes"] == [] and old["labels"][STATE_LABEL] == "standby"
+    assert old["routes"] == [] and old["labels"] == records(sandbox.profile)["standby"]
     # The new color gets the live color's instance count (seeded: 2).
     assert sandbox.foundation.app(green)["instances"] == 2
     for service in sandbox.profile.services:
@@ -247,6 +247,8 @@ def test_interrupted_cutover_is_undone_by_rollback(make_sandbox: Make) -> None:
 
 
 def test_both_live_without_a_record_refuses_to_guess(make_sandbox: Make) -> None:
+    """Both colors hold the live routes and neither holds the staging route (the
+    mark of the color a move was under way to): which one is new cannot be told."""
     sandbox = make_sandbox("sinatra")
     blue, green = sandbox.profile.colors
     for color in (blue, green):
@@ -255,7 +257,7 @@ def test_both_live_without_a_record_refuses_to_guess(make_sandbox: Make) -> None
             sandbox.foundation.map_route(color, route.host, route.domain, route.path)
     run = sandbox.run("deploy.sh")
     assert run.exit_code == 1, explain(run)
-    assert "no recorded state says which is new" in run.stderr
+    assert "the staging route does not say which is new" in run.stderr
     lock = f"{sandbox.profile.app}-bluegreen-lock"
     for argv in mutating_calls(run):
         taking_lock = argv[:5] == ["curl", "-f", "/v3/apps", "-X", "POST"]
@@ -369,7 +371,21 @@ def test_failing_after_cutover_hook_reports_but_new_color_is_live(make_sandbox: 
     assert run.exit_code == 1, explain(run)
     assert "hook ran" in run.stderr
     assert "the after-cutover hook failed (sinatra_b is live)" in run.stderr
-    assert_live(sandbox, sandbox.profile.colors[1], "v2")
+    blue, green = sandbox.profile.colors
+    assert only_on_live(sandbox, green) and sandbox.foundation.app(blue)["state"] == "STOPPED"
+    # The move is not closed until the hook passed: the staging route stays on
+    # the new color, so a re-run runs the hook again and then closes it.
+    assert sandbox.profile.staging_route.url in sandbox.foundation.app(green)["routes"]
+    rerun = sandbox.run("deploy.sh")
+    assert rerun.exit_code == 1 and rerun.stderr.count("hook ran") == 1, explain(rerun)
+    fixed = dataclasses.replace(sandbox.profile, cutover=dataclasses.replace(
+        sandbox.profile.cutover, after_cutover='echo "hook ran"'))
+    sandbox.install(fixed)
+    rerun = sandbox.run("deploy.sh")
+    assert rerun.exit_code == 0, explain(rerun)
+    assert "finished the interrupted move" in rerun.stderr
+    assert not any(argv[0] == "push" for argv in rerun.cf_argvs())
+    assert_live(sandbox, green, "v2")
 
 
 def test_status_reports_an_interrupted_cutover_and_a_held_lock(make_sandbox: Make) -> None:
@@ -381,7 +397,7 @@ def test_status_reports_an_interrupted_cutover_and_a_held_lock(make_sandbox: Mak
     assert run.exit_code == 0, explain(run)
     blue, green = sandbox.profile.colors
     assert run.stdout.startswith(f"live:      BOTH {blue} (started")
-    assert "an interrupted cutover: run deploy.sh or rollback.sh to finish" in run.stdout
+    assert f"an interrupted cutover to {green}: run deploy.sh or rollback.sh to finish" in run.stdout
     assert "lock:      held by bob@ci:7 since 2026-11-30T02:00:00Z" in run.stdout
     assert not any(call["mutating"] for call in run.calls)
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.rehearsal import STATE_LABEL, Run, Sandbox
+from generator.rehearsal import Run, Sandbox, live_record_problem
 from tests.conftest import example, explain
 
 PROFILES = ["sinatra", "shop", "minimal", "worker"]
@@ -96,8 +96,8 @@ def _converged(sandbox: Sandbox, script: str, situation: str) -> list[str]:
     if app is None or app["state"] != "STARTED" or app["behaviour"]["version"] != version:
         problems.append(f"{new} does not run {version}: "
                         f"{app and (app['state'], app['behaviour'])}")
-    elif app["labels"].get(STATE_LABEL) != "live":
-        problems.append(f"{new} is recorded as {app['labels'].get(STATE_LABEL)}, not live")
+    elif (record := live_record_problem(sandbox.profile, app)) is not None:
+        problems.append(record)
     for url, apps in sandbox.live_apps().items():
         if apps != [new]:
             problems.append(f"{url} is mapped to {apps}, not {new} alone")
@@ -259,17 +259,23 @@ def test_fault_matrix_apex_routes(tmp_path: Path, kind: str,
 
 def test_the_matrix_fails_every_step_of_every_loop(tmp_path: Path) -> None:
     """The loops issue 8 names are in the matrix, position by position: each live-route
-    map and unmap, each service binding, each label write, for the two-route shop."""
-    calls = _clean_calls(tmp_path, "shop", "deploy.sh", "blue-live")
+    map and unmap, each service binding (the two-route shop), each label write (a web
+    deploy writes none; a rollback records its target; a worker its candidate and live)."""
+    calls = _clean_calls(tmp_path / "shop", "shop", "deploy.sh", "blue-live")
     labels = call_labels(calls, [route.url for route in example("shop").live_routes])
     failed = {labels[fault["fail_call"] - 1] for fault in matrix_faults(calls, "fail")}
     for expected in ("map-route live (shop-green) 1/2", "map-route live (shop-green) 2/2",
                      "unmap-route live (shop-blue) 1/2", "unmap-route live (shop-blue) 2/2",
                      "bind-service 1/2", "bind-service 2/2", "lock take"):
         assert expected in failed, sorted(failed)
-    writes = [label for label in failed if label.startswith("label write")]
-    assert len(writes) >= 3, sorted(failed)
     changing = [index for index, call in enumerate(calls, start=1) if call["mutating"]]
     for kind in ("INT", "TERM", "INT-after", "TERM-after"):
         signalled = [fault["signal_call"] for fault in matrix_faults(calls, kind)]
         assert signalled == changing, kind
+    rollback = _clean_calls(tmp_path / "rollback", "shop", "rollback.sh", "green-live")
+    worker = _clean_calls(tmp_path / "worker", "worker", "deploy.sh", "green-live")
+    for run, writes in ((rollback, 1), (worker, 2)):  # the worker deletes its old color
+        labels = call_labels(run, [])
+        failed = {labels[fault["fail_call"] - 1] for fault in matrix_faults(run, "fail")}
+        written = sorted(label for label in failed if label.startswith("label write"))
+        assert len(written) == writes, sorted(failed)

@@ -12,7 +12,7 @@ import socket
 import subprocess
 from collections.abc import Callable
 
-from generator.rehearsal import STATE_LABEL, Sandbox
+from generator.rehearsal import Sandbox, live_record_problem
 from tests.conftest import deploy, explain, only_on_live
 
 Make = Callable[..., Sandbox]
@@ -44,7 +44,7 @@ def test_first_deploy_keeps_the_live_routes_a_healthy_new_color_already_serves(
     rerun = deploy(sandbox)
     assert rerun.exit_code == 0, explain(rerun)
     assert only_on_live(sandbox, blue)
-    assert sandbox.foundation.app(blue)["labels"][STATE_LABEL] == "live"
+    assert live_record_problem(sandbox.profile, sandbox.foundation.app(blue)) is None
     assert sandbox.foundation.violations() == []
 
 
@@ -143,7 +143,7 @@ def test_a_run_that_stops_without_finishing_exits_1(make_sandbox: Make) -> None:
     sandbox = make_sandbox("sinatra", "blue-live")
     script = sandbox.scripts / "deploy.sh"
     text = script.read_text()
-    anchor = '  prepare_candidate "${idle}" "${live}"\n'
+    anchor = '  prepare "${new}" "${live}"\n'
     assert anchor in text
     script.write_text(text.replace(anchor, "  exit 0\n" + anchor, 1))
     run = deploy(sandbox)

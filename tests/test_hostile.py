@@ -632,26 +632,21 @@ NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 
 # --- 3. generation ------------------------------------------------------------------
 
+# Every variable of the profile block a script may hold; each is printed (name,
+# then its values) only where the script defines it: a feature the profile does
+# not use leaves no variable behind.
+_READ_BACK_NAMES = (
+    "COLORS APP_NAME LOCK_APP TARGET_ORG TARGET_SPACE SERVICES PROFILE_VARS PROFILE_VARS_FILES "
+    "DEFAULT_MANIFEST DEFAULT_PATH PUSH_DOCKER_IMAGE PUSH_BUILDPACK PUSH_STACK SMOKE_TEST "
+    "BEFORE_CUTOVER_HOOK AFTER_CUTOVER_HOOK LIVE_HOSTS LIVE_PATHS STAGING_PATH HEALTH_PATH "
+    "EXPECT_BODY")
 _READ_BACK = r"""
-for v in "${COLORS[@]}" ${APP_NAME+"$APP_NAME"} "$LOCK_APP" "$TARGET_ORG" "$TARGET_SPACE"; do
-  printf '%s\0' "$v"
+for name in """ + _READ_BACK_NAMES + r"""; do
+  declare -p "$name" >/dev/null 2>&1 || continue
+  printf '%s\0' "$name"
+  eval 'for v in ${'"$name"'[@]+"${'"$name"'[@]}"}; do printf "%s\0" "$v"; done'
+  printf '\1\0'
 done
-printf '\1\0'
-if declare -p SERVICES >/dev/null 2>&1; then
-  for v in ${SERVICES[@]+"${SERVICES[@]}"}; do printf '%s\0' "$v"; done
-  printf '\1\0'
-  for v in ${PROFILE_VARS[@]+"${PROFILE_VARS[@]}"}; do printf '%s\0' "$v"; done
-  printf '\1\0'
-  for v in ${PROFILE_VARS_FILES[@]+"${PROFILE_VARS_FILES[@]}"}; do printf '%s\0' "$v"; done
-  printf '\1\0'
-  printf '%s\0' "$DEFAULT_MANIFEST" "$DEFAULT_PATH" "$PUSH_DOCKER_IMAGE" "$PUSH_BUILDPACK" \
-    "$PUSH_STACK" ${SMOKE_TEST+"$SMOKE_TEST"} "$BEFORE_CUTOVER_HOOK" "$AFTER_CUTOVER_HOOK"
-fi
-if declare -p LIVE_PATHS >/dev/null 2>&1; then
-  printf '\1\0'
-  printf '%s\0' "${LIVE_HOSTS[@]}" "${LIVE_PATHS[@]}" "$STAGING_PATH" "$HEALTH_PATH" \
-    "$EXPECT_BODY"
-fi
 """
 
 
@@ -659,9 +654,9 @@ fi
 SCRIPT_TAIL = 'main "$@"\nREACHED_END=1\n'
 
 
-def read_back(script: str, cwd: Path) -> list[list[str]]:
-    """Run the script's top level (everything but ``main "$@"``) in bash and print the
-    profile values it holds, NUL-separated: what bash made of the generated quoting."""
+def read_back(script: str, cwd: Path) -> dict[str, list[str]]:
+    """Run the script's top level (everything but ``main "$@"``) in bash and return the
+    profile values it holds, by variable: what bash made of the generated quoting."""
     body = script.removesuffix(SCRIPT_TAIL)
     assert body != script, f"scripts end with {SCRIPT_TAIL!r}"
     probe = cwd / "read-back.sh"
@@ -674,38 +669,57 @@ def read_back(script: str, cwd: Path) -> list[list[str]]:
     assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
     fields = result.stdout.decode("utf-8").split("\0")
     assert fields[-1] == ""
-    groups: list[list[str]] = [[]]
+    values: dict[str, list[str]] = {}
+    name = None
     for field in fields[:-1]:
         if field == "\1":
-            groups.append([])
+            name = None
+        elif name is None:
+            name = field
+            values[name] = []
         else:
-            groups[-1].append(field)
-    return groups
+            values[name].append(field)
+    return values
 
 
-def expected_read_back(profile: Profile, script: str) -> list[list[str]]:
-    changes = script != "status.sh"
-    first = [*profile.colors, *([profile.app] if changes else []), lock_app_name(profile),
-             profile.target.org or "", profile.target.space or ""]
-    routes = [] if profile.is_worker or not changes else [[
-        *(route.host for route in profile.live_routes),
-        *(route.path for route in profile.live_routes),
-        profile.staging_route.path if profile.staging_route else "",
-        profile.health.path, profile.health.expect_body or "",
-    ]]
-    if script != "deploy.sh":
-        return [first, [], *routes]
-    smoke = [] if profile.is_worker else [profile.cutover.smoke_test or ""]
-    return [
-        first,
-        list(profile.services),
-        [f"{key}={value}" for key, value in profile.push.vars],
-        list(profile.push.vars_files),
-        [profile.manifest or "", profile.path or "", profile.push.docker_image or "",
-         profile.push.buildpack or "", profile.push.stack or "", *smoke,
-         profile.cutover.before_cutover or "", profile.cutover.after_cutover or ""],
-        *routes,
-    ]
+def expected_read_back(profile: Profile, script: str) -> dict[str, list[str]]:
+    """The profile values ``script`` must hold, exactly as the profile says them."""
+    changes, deploy = script != "status.sh", script == "deploy.sh"
+    web = not profile.is_worker
+    routes = (*profile.live_routes, *([profile.staging_route] if profile.staging_route else []))
+    out = {"COLORS": list(profile.colors), "APP_NAME": [profile.app],
+           "LOCK_APP": [lock_app_name(profile)]}
+    if profile.target.org:
+        out["TARGET_ORG"] = [profile.target.org]
+    if profile.target.space:
+        out["TARGET_SPACE"] = [profile.target.space]
+    if deploy:
+        if profile.services:
+            out["SERVICES"] = list(profile.services)
+        if profile.push.vars:
+            out["PROFILE_VARS"] = [f"{key}={value}" for key, value in profile.push.vars]
+        if profile.push.vars_files:
+            out["PROFILE_VARS_FILES"] = list(profile.push.vars_files)
+        out["DEFAULT_MANIFEST"] = [profile.manifest or ""]
+        out["DEFAULT_PATH"] = [profile.path or ""]
+        for name, value in (("PUSH_DOCKER_IMAGE", profile.push.docker_image),
+                            ("PUSH_BUILDPACK", profile.push.buildpack),
+                            ("PUSH_STACK", profile.push.stack),
+                            ("SMOKE_TEST", profile.cutover.smoke_test if web else None),
+                            ("BEFORE_CUTOVER_HOOK", profile.cutover.before_cutover)):
+            if value:
+                out[name] = [value]
+    if changes and profile.cutover.after_cutover:
+        out["AFTER_CUTOVER_HOOK"] = [profile.cutover.after_cutover]
+    if changes and web:
+        out["LIVE_HOSTS"] = [route.host for route in profile.live_routes]
+        if any(route.path for route in routes):
+            out["LIVE_PATHS"] = [route.path for route in profile.live_routes]
+            out["STAGING_PATH"] = [profile.staging_route.path]
+        out["HEALTH_PATH"] = [profile.health.path]
+        if profile.health.expect_body:
+            out["EXPECT_BODY"] = [profile.health.expect_body]
+    return out
 
 
 def assert_no_canary(root: Path) -> None:
@@ -787,7 +801,8 @@ def names_queried(run: Run) -> set[str]:
             query = parse_qs(urlsplit(argv[2]).query)
             # Each name is encoded twice (Cloud Controller splits the filter on
             # commas after decoding the query, then unescapes each item).
-            found.update(unquote(name) for name in query.get("names", []))
+            found.update(unquote(name) for value in query.get("names", [])
+                         for name in value.split(","))
     return found
 
 
@@ -816,8 +831,12 @@ def _check_deploy(profile: Profile, sandbox: Sandbox) -> None:
     pushes = [argv for argv in argvs if argv[0] == "push"]
     assert len(pushes) == 1, pushes
     push = pushes[0]
-    assert push[:4] == ["push", green, "--no-route", "--no-start"]
-    pairs = flag_pairs(push[4:])
+    # cf push starts the new color itself unless services must be bound first (or a
+    # worker records itself as the candidate before it starts).
+    starts = not profile.services and not profile.is_worker
+    head = ["push", green, "--no-route", *([] if starts else ["--no-start"])]
+    assert push[:len(head)] == head
+    pairs = flag_pairs(push[len(head):])
     expected = expected_push_pairs(profile, instances=2)
     assert sorted(pairs) == sorted(expected)
     assert [p for p in pairs if p[0] == "--var"] == [p for p in expected if p[0] == "--var"]

@@ -51,7 +51,7 @@ def test_plan_command_prints_every_situation() -> None:
     for situation in SITUATIONS:
         assert f"## {situation.title}" in result.output
     assert "cf map-route sinatra_b example.com --hostname sinatralive" in result.output
-    assert "<guid of sinatra_b>" in result.output
+    assert "<guid of sinatra_a>" in result.output  # the rollback records its target
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))

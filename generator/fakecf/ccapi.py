@@ -238,6 +238,8 @@ def request(ctx: Ctx, method: str, path: str, body: str | None) -> tuple[int, di
         return UNKNOWN
     if kind == "routes":
         return _routes(st, res[1:], params, path)
+    if kind == "processes":
+        return _processes(st, res[1:], params, path)
     if kind == "domains":
         return _domains(st, res[1:], params, path)
     if kind == "spaces":
@@ -459,6 +461,43 @@ def _routes(st: dict, res: list[str], params: dict[str, str], path: str) -> tupl
                      "links": _links(st["api"], self=f"/v3/routes/{route['guid']}/destinations",
                                      route=f"/v3/routes/{route['guid']}")}
     return UNKNOWN
+
+
+def process_resource(st: dict, app: dict) -> dict:
+    """An app's web process, with the key order of CC's ``ProcessPresenter``."""
+    api, g = st["api"], app["guid"]
+    pg = f"{0x6:08x}{g[8:]}"  # the web process's GUID: derived from the app's, kind 6
+    return {
+        "guid": pg, "created_at": S.iso(st, app["created_at"]),
+        "updated_at": S.iso(st, app["updated_at"]), "version": f"{pg[:8]}-1", "type": "web",
+        "command": "[PRIVATE DATA HIDDEN IN LISTS]", "user": "vcap",
+        "instances": app["instances"], "memory_in_mb": 256, "disk_in_mb": 1024,
+        "log_rate_limit_in_bytes_per_second": -1,
+        "health_check": {"type": "port", "data": {"timeout": None, "invocation_timeout": None,
+                                                  "interval": None}},
+        "readiness_health_check": {"type": "process", "data": {"invocation_timeout": None,
+                                                               "interval": None}},
+        "relationships": {"app": {"data": {"guid": g}}, "revision": {"data": None}},
+        "metadata": {"labels": {}, "annotations": {}},
+        "links": _links(api, self=f"/v3/processes/{pg}", scale=f"/v3/processes/{pg}/actions/scale",
+                        app=f"/v3/apps/{g}", space=f"/v3/spaces/{app['space_guid']}",
+                        stats=f"/v3/processes/{pg}/stats"),
+    }
+
+
+def _processes(st: dict, res: list[str], params: dict[str, str],
+               path: str) -> tuple[int, dict]:
+    """``GET /v3/processes`` filtered by ``app_guids``, ``types``, ``space_guids``:
+    one ``web`` process per app (the only process type the simulator runs)."""
+    if res:
+        return UNKNOWN
+    apps, types = _list(params, "app_guids"), _list(params, "types")
+    spaces, guids = _list(params, "space_guids"), _list(params, "guids")
+    items = [process_resource(st, a) for a in st["apps"]
+             if (apps is None or a["guid"] in apps) and (types is None or "web" in types)
+             and (spaces is None or a["space_guid"] in spaces)]
+    items = [p for p in items if guids is None or p["guid"] in guids]
+    return paginate(st, path, params, items)
 
 
 def _domains(st: dict, res: list[str], params: dict[str, str], path: str) -> tuple[int, dict]:

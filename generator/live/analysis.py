@@ -15,10 +15,11 @@ still hold what it changed, is charged to that run. Phases of a run are
 read off the cf calls it made (their start times, in the foundation's clock):
 
 - push: the ``cf push`` call;
-- health: from ``cf start`` (or the staging map) until the first live ``map-route``;
+- health: from ``cf start`` (or, when ``cf push`` started the app, the staging
+  map) until the first live ``map-route``;
 - cutover: first live ``map-route`` until the last live ``unmap-route`` returned;
-- drain: from there until the old color is retired (stop, delete, or recorded
-  as standby when it is kept).
+- drain: from there until the old color is retired (stop, delete, or, when it is
+  kept running, the staging route unmapped: the move closes).
 """
 
 from __future__ import annotations
@@ -158,9 +159,12 @@ def phases(calls: list[dict], live: tuple[Route, ...], staging: Route | None
                               end_of(staging_unmap if staging_unmap is not None else maps[-1]))
         else:
             out["cutover"] = (calls[maps[0]]["time"], end_of(last))
+            # The drain ends when the old color is stopped (or deleted); when it is
+            # kept running, when the move closes by unmapping the staging route.
             retire = next((c["time"] for c in calls[last + 1:]
                            if c["argv"][:1] in (["stop"], ["delete"])
-                           or (c["argv"][:1] == ["curl"] and "standby" in " ".join(c["argv"]))),
+                           or ((p := _route_argv(c["argv"])) and p[0] == "unmap-route"
+                               and p[2] == staging_url)),
                           None)
             if retire is not None:
                 out["drain"] = (end_of(last), retire)
