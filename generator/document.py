@@ -70,7 +70,9 @@ def _quote(text: str, limit: int = 60) -> str:
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     dumped = json.dumps(text, ensure_ascii=False)
-    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in dumped)
+    # TOML's escapes: \\uXXXX, and \\UXXXXXXXX beyond the Basic Multilingual Plane.
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF
+                   else f"\\U{ord(c):08x}" for c in dumped)
 
 
 def show(value: object) -> str:

@@ -232,6 +232,10 @@ def _problems(error: Mapping[str, Any]) -> list[Problem]:
     if kind in ("extra_forbidden", "invalid_key"):
         return [_unknown_key(loc)]
     path, annotation, rules = _resolve(loc)
+    if kind == "string_unicode" and isinstance(value, str) and _is_model(annotation):
+        # A table's key that is no Unicode text (a lone surrogate, which no TOML file
+        # can hold): pydantic reports it on the table, with the key as the input.
+        return [_unknown_key((*loc, value))]
     allowed = _allowed(annotation, rules)
     if kind == "profile_flaw":
         return [(path, context["text"])]

@@ -397,7 +397,8 @@ def test_status_reports_an_interrupted_cutover_and_a_held_lock(make_sandbox: Mak
     assert run.exit_code == 0, explain(run)
     blue, green = sandbox.profile.colors
     assert run.stdout.startswith(f"live:      BOTH {blue} (started")
-    assert f"an interrupted cutover to {green}: run deploy.sh or rollback.sh to finish" in run.stdout
+    assert (f"an interrupted cutover to {green}: run deploy.sh or rollback.sh to finish"
+            in run.stdout)
     assert "lock:      held by bob@ci:7 since 2026-11-30T02:00:00Z" in run.stdout
     assert not any(call["mutating"] for call in run.calls)
 

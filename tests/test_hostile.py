@@ -108,7 +108,11 @@ def assert_problem_lines(problems: object, source: str, doc: object = _UNKNOWN,
             # A bare first key names a key of the document, or the missing "app".
             assert first[0] in doc or first[0] == "app", line
         if key_lines is not None:
-            key = json.loads(first[0]) if first[0].startswith('"') else first[0]
+            # A quoted key is shown as TOML writes it (\\uXXXX, \\UXXXXXXXX escapes).
+            key = tomllib.loads(f"k = {first[0]}")["k"] if first[0].startswith('"') else first[0]
+            if key.endswith("...") and key not in key_lines:
+                # A long key is shown cut short (a problem stays one line).
+                key = next((k for k in key_lines if k.startswith(key[:-3])), key)
             number = int(head["line"]) if head["line"] else None
             assert number == key_lines.get(key), f"wrong line for {key!r}: {line}"
 

@@ -54,7 +54,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_carries_every_template(wheel: Path) -> None:
     in_source = sorted(p.relative_to(ROOT / "templates").as_posix()
                        for p in (ROOT / "templates").rglob("*.j2"))
-    assert "deploy.sh.j2" in in_source and "partials/core.sh.j2" in in_source
+    assert "deploy.sh.j2" in in_source and "partials/runtime.sh.j2" in in_source
     with zipfile.ZipFile(wheel) as archive:
         in_wheel = sorted(n.removeprefix("generator/templates/") for n in archive.namelist()
                           if n.startswith("generator/templates/") and n.endswith(".j2"))

@@ -143,7 +143,10 @@ def test_health_timeout_bounds_probing_of_a_hanging_build(make_world) -> None:
     print(summary_table(result.summaries))
     assert run.exit_code == 3, run.stderr  # unhealthy: taken back down ...
     assert summary.failed == 0 and summary.versions == ("v0",)  # ... live untouched
-    start = next(c for c in result.calls if c["argv"][:1] == ["start"])
+    # Probing starts once the staging route is mapped (cf push started the app).
+    staging = profile.staging_route.host
+    start = next(c for c in result.calls
+                 if c["argv"][:1] == ["map-route"] and staging in c["argv"])
     after = next(c for c in result.calls if c["index"] > start["index"])  # giving up
     probing = after["time"] - start["time"]
     # Probing ends within timeout_seconds (no probe outlasts what is left of it);
