@@ -3,17 +3,24 @@
 The cf calls are counted from real runs of the scripts on the simulated
 foundation (generator.rehearsal.Sandbox), each situation seeded fresh, so they
 are what a deploy makes, not what the template seems to say.
+
+Run: python bench/script_figures.py (the figures of this checkout's templates)
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.model import Profile
-from generator.rehearsal import Sandbox
-from generator.render import SCRIPTS, render_profile
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from generator.batch import load_batch  # noqa: E402
+from generator.model import Profile  # noqa: E402
+from generator.rehearsal import Sandbox  # noqa: E402
+from generator.render import SCRIPTS, render_profile  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -29,8 +36,10 @@ class Situation:
 
 SITUATIONS = (
     Situation("first deploy", "first-deploy", "deploy.sh", 12),
-    Situation("deploy, live by hand", "blue-live", "deploy.sh", 15),
-    Situation("deploy, live recorded", "green-live", "deploy.sh", 15),
+    # The first color deployed by hand (no record); the idle color does not exist yet.
+    Situation("deploy, first color live", "blue-live", "deploy.sh", 15),
+    # The second color live, the first stopped as the rollback target.
+    Situation("deploy, second color live", "green-live", "deploy.sh", 15),
     Situation("rollback", "green-live", "rollback.sh", 15),
 )
 TARGET_PROFILE = "sinatra"
@@ -93,14 +102,41 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 
 def report(profiles: list[Profile]) -> str:
-    """Both tables for the example profiles, with the issue's targets."""
+    """The tables for the example profiles, with the issue's targets."""
     lengths = [[p.name, *(str(line_counts(p)[s]) for s in SCRIPTS)] for p in profiles]
-    calls = [[p.name, *(cf_calls(p, s).cell() for s in SITUATIONS)] for p in profiles]
+    measured = {p.name: [cf_calls(p, s) for s in SITUATIONS] for p in profiles}
+    calls = [[name, *(c.cell() for c in row)] for name, row in measured.items()]
     targets = [f"target ({TARGET_PROFILE})",
                *(f"<= {s.target}" if s.target is not None else "" for s in SITUATIONS)]
-    return "\n\n".join([
+    sections = [
         "Lines per emitted script (example profiles)\n"
         + table(["profile", *SCRIPTS], lengths),
         "cf calls per situation (simulated foundation; reads = read-only calls)\n"
         + table(["profile", *(s.title for s in SITUATIONS)], [*calls, targets]),
-    ])
+    ]
+    if TARGET_PROFILE in measured:
+        sections.append(f"cf calls of the {TARGET_PROFILE} profile vs the issue's targets\n"
+                        + table(["situation", "target", "actual", "verdict"],
+                                target_rows(measured[TARGET_PROFILE])))
+    return "\n\n".join(sections)
+
+
+def target_rows(calls: list[Calls]) -> list[list[str]]:
+    """One row per situation with a target: target, actual, and whether it is met."""
+    rows = []
+    for situation, measured in zip(SITUATIONS, calls, strict=True):
+        if situation.target is None:
+            continue
+        met = measured.exit_code == 0 and measured.total <= situation.target
+        verdict = "met" if met else ("OVER" if measured.exit_code == 0
+                                     else f"EXIT {measured.exit_code}")
+        rows.append([situation.title, f"<= {situation.target}", str(measured.total), verdict])
+    return rows
+
+
+def main() -> None:
+    print(report(load_batch([ROOT / "profiles"])))
+
+
+if __name__ == "__main__":
+    main()
