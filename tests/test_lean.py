@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -23,7 +24,7 @@ import pytest
 
 from generator.model import Profile, Route, Target
 from generator.render import SCRIPTS, lock_app_name, render_profile
-from tests.conftest import EXAMPLES, example, explain
+from tests.conftest import EXAMPLES, ROOT, example, explain
 
 D, R, S = SCRIPTS  # deploy.sh, rollback.sh, status.sh
 CHANGING = (D, R)
@@ -523,3 +524,38 @@ def test_minimal_deploy_is_at_least_a_quarter_shorter_than_shop() -> None:
     minimal, shop = lines("minimal", D), lines("shop", D)
     assert minimal <= 0.75 * shop, (
         f"minimal deploy.sh has {minimal} lines, shop {shop}: {1 - minimal / shop:.0%} shorter")
+
+
+# -- the README's list of a deploy's cf calls ------------------------------------------------
+
+README = ROOT / "README.md"
+
+
+def readme_cf_calls() -> list[str]:
+    """The cf calls listed under "Every cf call a deploy makes", in order."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Every cf call a deploy makes", 1)[1].split("\n#", 1)[0]
+    rows = re.findall(r"^\| (\d+) \| `([^`]+)` \|", section, re.M)
+    assert [int(number) for number, _ in rows] == list(range(1, len(rows) + 1))
+    return [call for _, call in rows]
+
+
+def test_readme_lists_every_cf_call_of_a_deploy_while_a_color_is_live(make_sandbox) -> None:
+    sandbox = make_sandbox("sinatra", "green-live")
+    run = sandbox.run(D, "--path", str(sandbox.app_dir("v2")))
+    assert run.exit_code == 0, explain(run)
+    names = {app["guid"]: f"<guid of {app['name']}>" for app in sandbox.foundation.apps()}
+    space = re.search(r"space_guids=([0-9a-f-]+)", " ".join(map(" ".join, run.cf_argvs())))
+    assert space is not None
+    names[space.group(1)] = "<space guid>"
+    calls = []
+    for argv in run.cf_argvs():
+        words = ["DIR" if word == str(sandbox.app_dir("v2")) else word for word in argv]
+        if words[:4] == ["curl", "-f", "/v3/apps", "-X"] and "-d" in words:
+            body = words[words.index("-d") + 1]
+            words[words.index("-d") + 1] = body[:body.index(",") + 1] + "...}"
+        line = "cf " + shlex.join(words)
+        for guid, name in names.items():
+            line = line.replace(guid, name)
+        calls.append(line)
+    assert calls == readme_cf_calls()
