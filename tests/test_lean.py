@@ -271,14 +271,12 @@ FEATURES: tuple[Feature, ...] = (
     Feature("verify_live (checks during the drain, switch back)",
             lambda p: when(web(p) and p.cutover.verify_live),
             ("live_routes_healthy_on", "switch_back")),
-    Feature("drain without live checks",
-            lambda p: when(web(p) and not p.cutover.verify_live), ("verify_live = false",)),
+    # retire_color holds the chosen branch only: stop; stop and delete; or a log line.
     Feature("retire stop", lambda p: when(p.cutover.retire == "stop"),
-            (": stop (kept as the rollback target)",)),
+            (re.compile(r'^\s*stop_color "\$\{i\}"$', re.M),)),
     Feature("retire delete", lambda p: when(p.cutover.retire == "delete"),
-            ('cf_must delete "${COLORS', "then delete after 10s")),
-    Feature("retire keep", lambda p: when(p.cutover.retire == "keep"),
-            ("keep running, off the live routes",)),
+            ('cf_must delete "${COLORS', "pause 10 ")),
+    Feature("retire keep", lambda p: when(p.cutover.retire == "keep"), (": keep running",)),
     # Workers.
     Feature("worker: wait until every instance runs", lambda p: when(p.is_worker),
             ("wait_until_running",)),
@@ -485,8 +483,9 @@ def test_status_runs_only_read_only_cf_commands(variant: str) -> None:
         assert (found := find(text, word)) is None, \
             f"profile {variant!r}, status.sh: {word!r} is there ({found})"
     # Every cf call goes through cf_run, and every curl is cf_json's plain GET.
-    assert re.findall(r"^\s*cf ", text, re.M) == ['  cf ']
-    assert re.findall(r"cf_run curl .*", text) == ['cf_run curl -f "$1"; then']
+    direct = [line.strip() for line in text.splitlines() if re.match(r"\s*cf\s", line)]
+    assert len(direct) == 1 and direct[0].startswith('cf "$@"'), direct
+    assert set(re.findall(r"\bcf_run curl ([^;&|]*)", text)) == {'-f "$1"'}
 
 
 @pytest.mark.parametrize("name", [*EXAMPLES, "apex"])
