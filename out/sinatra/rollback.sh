@@ -549,12 +549,15 @@ LOCK_HOLDER=""
 LOCK_SINCE=""
 
 acquire_lock() {
+  local body
   if [[ "${DRY_RUN}" == 1 ]]; then
     read_lock || die "${EXIT_FAILED}" "cannot read the deploy lock ${LOCK_APP}"
     if [[ -n "${LOCK_INFO}" ]]; then
       warn "dry run: the deploy lock ${LOCK_APP} is ${LOCK_INFO}; a real run would exit ${EXIT_LOCKED}"
     fi
-    printf 'cf %s\n' "$(quote_command curl -f /v3/apps -X POST -d "{\"name\":${LOCK_APP_JSON},...<holder and time>...}")"
+    # (A variable: bash 3.2 brace-expands such a word inside "$(...)".)
+    body="{\"name\":${LOCK_APP_JSON},...<holder and time>...}"
+    printf 'cf %s\n' "$(quote_command curl -f /v3/apps -X POST -d "${body}")"
     LOCK_HELD=dry-run # cleanup prints the matching release
     return 0
   fi
