@@ -306,9 +306,6 @@ def test_github_annotation_escapes_percent(make_sandbox: Make) -> None:
     check_last_line(run)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "die() escapes only '%' in the ::error message; GitHub's workflow commands also "
-    "need '\\r' as %0D and '\\n' as %0A, else the annotation stops at the first line"))
 def test_github_annotation_keeps_a_message_of_several_lines(make_sandbox: Make) -> None:
     """``cf version failed: <what cf printed>`` carries cf's output, which has
     several lines (``FAILED`` and the reason): all of it belongs to the annotation."""

@@ -27,12 +27,6 @@ Make = Callable[..., Sandbox]
 SITUATIONS = ["first-deploy", "blue-live", "green-live", "interrupted-cutover"]
 HOLDER, SINCE = "bob@ci:7", "2026-11-30T02:00:00Z"
 
-WORKER_ROUTES_BUG = pytest.mark.xfail(strict=True, reason=(
-    "status.sh color_json prints \"routes\":${json_words C_ROUTES[i]} for a worker too, "
-    "whose script has no C_ROUTES array: 'unbound variable' on stderr and "
-    "\"routes\":, in the JSON (invalid); it should print \"routes\":[]"))
-
-
 def hold_lock(sandbox: Sandbox) -> None:
     """Another run holds the deploy lock (as tests/test_e2e.py seeds it)."""
     sandbox.foundation.add_app(
@@ -112,8 +106,7 @@ def normalized(status: dict) -> dict:
 
 
 CASES = [
-    pytest.param(profile, situation, lock, id=f"{profile}-{situation}-{lock}",
-                 marks=[WORKER_ROUTES_BUG] if profile == "worker" else [])
+    pytest.param(profile, situation, lock, id=f"{profile}-{situation}-{lock}")
     for profile in ("sinatra", "worker")
     for situation in SITUATIONS
     for lock in ("free", "held")
@@ -198,10 +191,6 @@ def test_status_json_escapes_quotes_and_backslashes_in_names(
     assert status["app"] == APP and [c["name"] for c in status["colors"]] == list(COLORS)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "status.sh json_words splits its argument with an unquoted `for word in $1` and no "
-    "`set -f`: a route whose path has a '*' (a valid path character) is expanded as a glob "
-    "against the current folder"))
 def test_status_json_prints_a_route_with_a_star_as_it_is(make_sandbox: Make,
                                                          tmp_path: Path) -> None:
     profile = escaped_profile(tmp_path, app="sinatra", colors=("sinatra_a", "sinatra_b"),

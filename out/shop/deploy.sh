@@ -170,8 +170,10 @@ die() {
   end_step
   printf '%s: %serror:%s %s\n' "${SCRIPT_NAME}" "${C_RED}" "${C_RESET}" "${message}" >&2
   if [[ "${CI_LOG}" == github ]]; then
+    # A workflow command is one line: %, CR and LF are escaped as GitHub reads them.
     message="${message//'%'/%25}"
-    printf '::error title=%s::%s\n' "${SCRIPT_NAME}" "${message}" >&2
+    message="${message//$'\r'/%0D}"
+    printf '::error title=%s::%s\n' "${SCRIPT_NAME}" "${message//$'\n'/%0A}" >&2
   fi
   exit "${status}"
 }
@@ -845,7 +847,7 @@ unmap_staging() {
   holds "${i}" "${STAGING_ROUTE}" || return 0
   step "unmapping the staging route ${STAGING_ROUTE} from ${COLORS[$i]}"
   unmap_route "${COLORS[$i]}" "${STAGING_HOST}" "${STAGING_DOMAIN}" "${STAGING_PATH}" || return 1
-  C_ROUTES[i]="${C_ROUTES[$i]/ ${STAGING_ROUTE} / }"
+  C_ROUTES[i]="${C_ROUTES[$i]/ "${STAGING_ROUTE}" / }" # (quoted: a literal, not a pattern)
 }
 
 # Map every live route to color $1; stop at the first that fails.
@@ -869,7 +871,7 @@ unmap_live_routes() {
     holds "${i}" "${url}" || continue
     log "unmapping live route ${url} from ${COLORS[$i]}"
     unmap_route "${COLORS[$i]}" "${LIVE_HOSTS[$r]}" "${LIVE_DOMAINS[$r]}" "${LIVE_PATHS[$r]}" || return 1
-    C_ROUTES[i]="${C_ROUTES[$i]/ ${url} / }"
+    C_ROUTES[i]="${C_ROUTES[$i]/ "${url}" / }" # (quoted: a literal, not a pattern)
     [[ "${C_STATE[$i]}" != "started" ]] || C_DRAIN_OWED[i]=1
   done
 }

@@ -128,8 +128,10 @@ die() {
   end_step
   printf '%s: %serror:%s %s\n' "${SCRIPT_NAME}" "${C_RED}" "${C_RESET}" "${message}" >&2
   if [[ "${CI_LOG}" == github ]]; then
+    # A workflow command is one line: %, CR and LF are escaped as GitHub reads them.
     message="${message//'%'/%25}"
-    printf '::error title=%s::%s\n' "${SCRIPT_NAME}" "${message}" >&2
+    message="${message//$'\r'/%0D}"
+    printf '::error title=%s::%s\n' "${SCRIPT_NAME}" "${message//$'\n'/%0A}" >&2
   fi
   exit "${status}"
 }

@@ -117,8 +117,10 @@ die() {
   end_step
   printf '%s: %serror:%s %s\n' "${SCRIPT_NAME}" "${C_RED}" "${C_RESET}" "${message}" >&2
   if [[ "${CI_LOG}" == github ]]; then
+    # A workflow command is one line: %, CR and LF are escaped as GitHub reads them.
     message="${message//'%'/%25}"
-    printf '::error title=%s::%s\n' "${SCRIPT_NAME}" "${message}" >&2
+    message="${message//$'\r'/%0D}"
+    printf '::error title=%s::%s\n' "${SCRIPT_NAME}" "${message//$'\n'/%0A}" >&2
   fi
   exit "${status}"
 }
@@ -538,10 +540,12 @@ json_quote() {
   printf '"%s"' "${text//\"/\\\"}"
 }
 
-# The words of $1 as a JSON array of strings.
+# The words of $1 as a JSON array of strings (split on spaces only: a route
+# path may hold a '*', which must not be read as a file pattern).
 json_words() {
-  local word out=""
-  for word in $1; do
+  local word out="" words=()
+  read -r -a words <<<"$1" || true
+  for word in ${words[@]+"${words[@]}"}; do
     out="${out:+${out},}$(json_quote "${word}")"
   done
   printf '[%s]' "${out}"
@@ -551,7 +555,7 @@ color_json() {
   local i=$1
   printf '{"name":%s,"exists":%s,"state":%s,"instances":%s,"routes":%s,"recorded":%s}' \
     "$(json_quote "${COLORS[$i]}")" "$([[ "${C_EXISTS[$i]}" == 1 ]] && printf true || printf false)" \
-    "$(json_quote "${C_STATE[$i]}")" "${C_INSTANCES[$i]}" "$(json_words "${C_ROUTES[$i]}")" \
+    "$(json_quote "${C_STATE[$i]}")" "${C_INSTANCES[$i]}" "[]" \
     "$(json_quote "${C_LABEL[$i]}")"
 }
 
@@ -583,6 +587,8 @@ main() {
     elif [[ "${C_LABEL[$target]}" == failed ]]; then
       reason="it holds a build that failed its health check"
     fi
+  elif is_live 0 && is_live 1; then
+    reason="both colors are live and nothing says which is new"
   else
     reason="no color is live"
   fi
