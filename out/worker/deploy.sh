@@ -136,15 +136,19 @@ die() {
   end_step
   printf '%s: %serror:%s %s\n' "${SCRIPT_NAME}" "${C_RED}" "${C_RESET}" "${message}" >&2
   if [[ "${CI_LOG}" == github ]]; then
+    # A workflow command is one line: %, CR and LF are escaped as GitHub reads them.
     message="${message//'%'/%25}"
-    printf '::error title=%s::%s\n' "${SCRIPT_NAME}" "${message}" >&2
+    message="${message//$'\r'/%0D}"
+    printf '::error title=%s::%s\n' "${SCRIPT_NAME}" "${message//$'\n'/%0A}" >&2
   fi
   exit "${status}"
 }
 
-# A command as a shell would read it back: plain words as they are, anything
-# else in single quotes. --var values are masked (they often carry secrets).
+# QUOTED: a command as a shell would read it back; plain words as they are,
+# anything else in single quotes. --var values are masked (they often carry
+# secrets). (Helpers here set variables rather than print: no subshell per call.)
 readonly PLAIN_WORD='^[A-Za-z0-9_@%+=:,./-]+$'
+QUOTED=""
 quote_command() {
   local out="" arg mask_next=0 rest quoted
   for arg in "$@"; do
@@ -164,16 +168,17 @@ quote_command() {
     fi
     out+="${arg} "
   done
-  printf '%s' "${out% }"
+  QUOTED="${out% }"
 }
 
+# Variable $1 = $2 without leading and trailing whitespace. (Locals of these
+# helpers start with _: bash scoping is dynamic, and $1 names the caller's.)
 trim() {
-  local value=$1
-  value="${value#"${value%%[![:space:]]*}"}"
-  printf '%s' "${value%"${value##*[![:space:]]}"}"
+  local _text=$2
+  _text="${_text#"${_text%%[![:space:]]*}"}"
+  printf -v "$1" '%s' "${_text%"${_text##*[![:space:]]}"}"
 }
 
-lower() { printf '%s' "$1" | LC_ALL=C tr '[:upper:]' '[:lower:]'; }
 
 # ---------------------------------------------------------------------------
 # Exit and signals. The last line of the log says how the run ended; the
@@ -256,8 +261,9 @@ watchdog() {
 
 cf_run() {
   local status=0
-  log "+ cf $(quote_command "$@")"
-  rm -f "${WORK_DIR}/cf.timed-out"
+  quote_command "$@"
+  log "+ cf ${QUOTED}"
+  [[ ! -e "${WORK_DIR}/cf.timed-out" ]] || rm -f "${WORK_DIR}/cf.timed-out"
   cf "$@" >"${WORK_DIR}/cf.out" 2>&1 </dev/null &
   CF_PID=$!
   watchdog "${CF_PID}" </dev/null >/dev/null 2>&1 &
@@ -292,15 +298,16 @@ cf_json() {
     show_cf_output
     return 1
   fi
-  CF_OUT=$(printf '%s' "${CF_OUT}" | tr -d ' \t\r\n')
+  CF_OUT="${CF_OUT//[[:space:]]/}"
 }
 
-# The value of the first "$2":"..." in JSON text $1 (empty when absent).
+# Variable $1 = the value of the first "$3":"..." in JSON text $2 (empty when absent).
 json_string() {
-  local rest
-  case "$1" in
-    *"\"$2\":\""*) rest="${1#*\""$2"\":\"}" && printf '%s' "${rest%%\"*}" ;;
+  local _value=""
+  case "$2" in
+    *"\"$3\":\""*) _value="${2#*\""$3"\":\"}" && _value="${_value%%\"*}" ;;
   esac
+  printf -v "$1" '%s' "${_value}"
 }
 
 # ---------------------------------------------------------------------------
@@ -321,13 +328,13 @@ preflight() {
     die "${EXIT_PREFLIGHT}" "not logged in or no org/space targeted (cf login, then cf target -o ORG -s SPACE)"
   fi
   while IFS= read -r line; do
-    key=$(lower "$(trim "${line%%:*}")")
-    value=$(trim "${line#*:}")
-    case "${key}" in
-      "api endpoint") api="${value}" ;;
-      org) org="${value}" ;;
-      space) space="${value}" ;;
-      user) CURRENT_USER="${value}" ;;
+    trim key "${line%%:*}"
+    trim value "${line#*:}"
+    case "${key}" in # v6 capitalises the keys
+      [Aa][Pp][Ii]" endpoint") api="${value}" ;;
+      [Oo]rg) org="${value}" ;;
+      [Ss]pace) space="${value}" ;;
+      [Uu]ser) CURRENT_USER="${value}" ;;
     esac
   done <<<"${CF_OUT}"
   [[ -n "${org}" && -n "${space}" ]] || die "${EXIT_PREFLIGHT}" "no org/space targeted (cf target -o ORG -s SPACE)"
@@ -335,7 +342,7 @@ preflight() {
     show_cf_output
     die "${EXIT_PREFLIGHT}" "cannot read the GUID of space ${space}"
   fi
-  SPACE_GUID=$(trim "${CF_OUT}")
+  trim SPACE_GUID "${CF_OUT}"
   log "target: ${api} org ${org} space ${space} as ${CURRENT_USER}"
 }
 
@@ -360,14 +367,14 @@ read_state() {
 # Objects of the list are separated by },{"guid":" (no value can hold that:
 # JSON escapes a quote inside a string).
 read_apps() {
-  local rest item i name sep='},{"guid":"'
+  local rest item i guid state label name sep='},{"guid":"'
   rest="${CF_OUT#*\"resources\":\[}"
   [[ "${rest}" != "${CF_OUT}" ]] || return 1
   while [[ "${rest}" == '{"guid":"'* ]]; do
     item="${rest%%"${sep}"*}"
     rest="${rest#"${item}"}"
     rest="${rest#\},}"
-    name=$(json_string "${item}" name)
+    json_string name "${item}" name
     if [[ "${name}" == "${COLORS[0]}" ]]; then
       i=0
     elif [[ "${name}" == "${COLORS[1]}" ]]; then
@@ -377,10 +384,18 @@ read_apps() {
       return 1
     fi
     C_EXISTS[i]=1
-    C_GUID[i]=$(json_string "${item}" guid)
-    C_STATE[i]=$(lower "$(json_string "${item}" state)")
+    # (printf -v cannot set an array element in bash 3.2.)
+    json_string guid "${item}" guid
+    C_GUID[i]="${guid}"
+    json_string state "${item}" state
+    case "${state}" in
+      STARTED) C_STATE[i]="started" ;;
+      STOPPED) C_STATE[i]="stopped" ;;
+      *) C_STATE[i]="${state}" ;;
+    esac
     item="${item#*\"labels\":\{}"
-    C_LABEL[i]=$(json_string "${item%%\}*}" "${STATE_LABEL}")
+    json_string label "${item%%\}*}" "${STATE_LABEL}"
+    C_LABEL[i]="${label}"
   done
 }
 
@@ -403,8 +418,8 @@ read_instances() {
 
 # Who holds the deploy lock, from the lock app's annotations in $1.
 read_lock_annotations() {
-  LOCK_SEEN_HOLDER=$(json_string "$1" cf-bluegreen-holder)
-  LOCK_SEEN_SINCE=$(json_string "$1" cf-bluegreen-since)
+  json_string LOCK_SEEN_HOLDER "$1" cf-bluegreen-holder
+  json_string LOCK_SEEN_SINCE "$1" cf-bluegreen-since
   LOCK_INFO="held by ${LOCK_SEEN_HOLDER:-an unknown holder} since ${LOCK_SEEN_SINCE:-an unknown time}"
 }
 
@@ -426,9 +441,9 @@ describe_color() {
   local i=$1
   if [[ "${C_EXISTS[$i]}" == 0 ]]; then
     log "  ${COLORS[$i]}: does not exist"
-  else
-    log "  ${COLORS[$i]}: ${C_STATE[$i]}, ${C_INSTANCES[$i]} instance(s)${C_LABEL[$i]:+, recorded ${C_LABEL[$i]}}"
+    return 0
   fi
+  log "  ${COLORS[$i]}: ${C_STATE[$i]}, ${C_INSTANCES[$i]} instance(s)${C_LABEL[$i]:+, recorded ${C_LABEL[$i]}}"
 }
 
 # ---------------------------------------------------------------------------
@@ -442,7 +457,8 @@ C_DRAIN_OWED=(0 0)
 
 cf_change() {
   if [[ "${DRY_RUN}" == 1 ]]; then
-    printf 'cf %s\n' "$(quote_command "$@")"
+    quote_command "$@"
+    printf 'cf %s\n' "${QUOTED}"
     CF_OUT=""
     return 0
   fi
@@ -483,12 +499,15 @@ LOCK_HOLDER=""
 LOCK_SINCE=""
 
 acquire_lock() {
+  local body
   if [[ "${DRY_RUN}" == 1 ]]; then
     read_lock || die "${EXIT_FAILED}" "cannot read the deploy lock ${LOCK_APP}"
     if [[ -n "${LOCK_INFO}" ]]; then
       warn "dry run: the deploy lock ${LOCK_APP} is ${LOCK_INFO}; a real run would exit ${EXIT_LOCKED}"
     fi
-    printf 'cf %s\n' "$(quote_command curl -f /v3/apps -X POST -d "{\"name\":${LOCK_APP_JSON},...<holder and time>...}")"
+    body="{\"name\":${LOCK_APP_JSON},...<holder and time>...}"
+    quote_command curl -f /v3/apps -X POST -d "${body}"
+    printf 'cf %s\n' "${QUOTED}"
     LOCK_HELD=dry-run # cleanup prints the matching release
     return 0
   fi
@@ -573,7 +592,10 @@ release_lock_on_exit() {
         fi
       fi
       ;;
-    dry-run) printf 'cf %s\n' "$(quote_command delete "${LOCK_APP}" -f)" ;;
+    dry-run)
+      quote_command delete "${LOCK_APP}" -f
+      printf 'cf %s\n' "${QUOTED}"
+      ;;
   esac
 }
 
@@ -584,7 +606,7 @@ release_lock_on_exit() {
 # a build that failed its checks.
 # Color $1's GUID, once known (a dry run has only a placeholder for a new app).
 ensure_guid() {
-  local i=$1
+  local i=$1 guid
   [[ -z "${C_GUID[$i]}" ]] || return 0
   if [[ "${DRY_RUN}" == 1 ]]; then
     C_GUID[i]="<guid of ${COLORS[$i]}>"
@@ -594,7 +616,8 @@ ensure_guid() {
     show_cf_output
     return 1
   fi
-  C_GUID[i]=$(trim "${CF_OUT}")
+  trim guid "${CF_OUT}"
+  C_GUID[i]="${guid}"
 }
 
 # Record value $2 on color $1 ("null" removes the record).
@@ -625,11 +648,11 @@ print_state() {
 # The app summary that cf start (and cf push) end with has the layout of
 # `cf app`: its first "instances: R/N" line gives the instance count N.
 read_instance_count() {
-  local line total
+  local line total=""
   while IFS= read -r line; do
     case "${line}" in
       "instances:"*)
-        total=$(trim "${line#*/}")
+        trim total "${line#*/}"
         [[ ! "${total}" =~ ^[0-9]+$ ]] || C_INSTANCES[$1]="${total}"
         return 0
         ;;
@@ -731,7 +754,7 @@ wait_until_running() {
       while IFS= read -r line; do
         case "${line}" in
           "instances:"*)
-            line=$(trim "${line#*:}")
+            trim line "${line#*:}"
             running="${line%%/*}" total="${line#*/}"
             break
             ;;
