@@ -210,6 +210,7 @@ def _context(profile: Profile, script: str) -> dict[str, object]:
         # Only profiles with such routes carry the host-less / --path forms.
         "apex_routes": any(not route.host for route in _routes(profile)),
         "path_routes": any(route.path for route in _routes(profile)),
+        "host_routes": any(route.host for route in _routes(profile)),
         "push_flags": push_flags,
         "route_verbs": (SafeText("map-route"), SafeText("unmap-route")),
         "push_options": push_options,

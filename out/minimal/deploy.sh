@@ -743,18 +743,6 @@ app_failed_to_start() {
   return 1
 }
 
-# Start color $1. Returns 3 when the build failed to start, 1 when cf failed.
-start_color() {
-  local i=$1
-  step "starting ${COLORS[$i]}"
-  if cf_must start "${COLORS[$i]}"; then
-    C_STATE[i]="started"
-    read_instance_count "${i}"
-    return 0
-  fi
-  app_failed_to_start && return 3
-  return 1
-}
 
 # Stop color $1; if it left a live route since it was last drained, wait out
 # the drain first: routers keep sending it requests for a while.

@@ -298,7 +298,6 @@ preflight() {
   local line key value api="" org="" space="" major
   step "preflight: cf CLI, login and target"
   command -v cf >/dev/null 2>&1 || die "${EXIT_PREFLIGHT}" "the cf CLI is not on PATH"
-  command -v curl >/dev/null 2>&1 || die "${EXIT_PREFLIGHT}" "curl is not on PATH (needed for health checks)"
   cf_run version || die "${EXIT_PREFLIGHT}" "cf version failed: ${CF_OUT}"
   major="${CF_OUT#*cf version }"
   major="${major%%.*}"
@@ -440,13 +439,6 @@ is_live() {
   return 1
 }
 
-# Does color $1 hold every live route?
-is_fully_live() {
-  local url
-  for url in "${LIVE_URLS[@]}"; do
-    holds "$1" "${url}" || return 1
-  done
-}
 
 # The color a cutover was under way to, or -1. The staging route stays on the
 # new color until its move is finished, so a color holding a live route and
@@ -470,15 +462,6 @@ moving_to() {
   printf '%s' "${found}"
 }
 
-describe_color() {
-  local i=$1 routes
-  if [[ "${C_EXISTS[$i]}" == 0 ]]; then
-    log "  ${COLORS[$i]}: does not exist"
-    return 0
-  fi
-  trim routes "${C_ROUTES[$i]}"
-  log "  ${COLORS[$i]}: ${C_STATE[$i]}, ${C_INSTANCES[$i]} instance(s), routes [${routes}]${C_LABEL[$i]:+, recorded ${C_LABEL[$i]}}"
-}
 
 # ---------------------------------------------------------------------------
 usage() {

@@ -404,14 +404,6 @@ read_lock_annotations() {
 # A worker's color serves when it runs.
 is_live() { [[ "${C_STATE[$1]}" == "started" ]]; }
 
-describe_color() {
-  local i=$1
-  if [[ "${C_EXISTS[$i]}" == 0 ]]; then
-    log "  ${COLORS[$i]}: does not exist"
-    return 0
-  fi
-  log "  ${COLORS[$i]}: ${C_STATE[$i]}, ${C_INSTANCES[$i]} instance(s)${C_LABEL[$i]:+, recorded ${C_LABEL[$i]}}"
-}
 
 # ---------------------------------------------------------------------------
 # A worker has no route: it is live while it runs, and healthy when every
@@ -454,34 +446,6 @@ live_worker() {
   fi
 }
 
-# Poll `cf app` until every instance of color $1 runs, for at most
-# HEALTH_TIMEOUT seconds (HEALTH_ROUNDS polls, HEALTH_INTERVAL apart).
-wait_until_running() {
-  local i=$1 round=0 line running="" total=""
-  step "waiting until every instance of ${COLORS[$i]} runs (at most ${HEALTH_TIMEOUT}s)"
-  [[ "${DRY_RUN}" == 0 ]] || return 0
-  while [[ "${round}" -lt "${HEALTH_ROUNDS}" ]]; do
-    round=$((round + 1))
-    if cf_run app "${COLORS[$i]}"; then
-      while IFS= read -r line; do
-        case "${line}" in
-          "instances:"*)
-            trim line "${line#*:}"
-            running="${line%%/*}" total="${line#*/}"
-            break
-            ;;
-        esac
-      done <<<"${CF_OUT}"
-      if [[ -n "${total}" && "${total}" != 0 && "${running}" == "${total}" ]]; then
-        log "${COLORS[$i]}: ${running}/${total} instances running"
-        return 0
-      fi
-    fi
-    [[ "${round}" -ge "${HEALTH_ROUNDS}" ]] || sleep "${HEALTH_INTERVAL}"
-  done
-  warn "${COLORS[$i]} did not get every instance running within ${HEALTH_TIMEOUT}s (${running:-?}/${total:-?})"
-  return 1
-}
 
 # ---------------------------------------------------------------------------
 usage() {
@@ -540,16 +504,6 @@ json_quote() {
   printf '"%s"' "${text//\"/\\\"}"
 }
 
-# The words of $1 as a JSON array of strings (split on spaces only: a route
-# path may hold a '*', which must not be read as a file pattern).
-json_words() {
-  local word out="" words=()
-  read -r -a words <<<"$1" || true
-  for word in ${words[@]+"${words[@]}"}; do
-    out="${out:+${out},}$(json_quote "${word}")"
-  done
-  printf '[%s]' "${out}"
-}
 
 color_json() {
   local i=$1
