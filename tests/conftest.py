@@ -18,6 +18,21 @@ EXAMPLES = {path.stem: path for path in sorted((ROOT / "profiles").glob("*.toml"
 TEST_PROFILES = {path.stem: path for path in sorted((ROOT / "tests/profiles_apex").glob("*.toml"))}
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: two workers per core. Most of a test's time is spent waiting on
+    the processes it runs (bash, the stub server, nginx, real sleeps), so one
+    worker per core leaves half the CPU idle."""
+    return max(2, min(8, 2 * (os.cpu_count() or 1)))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Live tests first: xdist hands out tests in collection order, so they land
+    together at the start of one worker's share and run one after another there
+    (tests/live/conftest.py also serialises them), beside the CPU-bound rest,
+    rather than all at once at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("live") is None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def lint_cache_of_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Tests keep their lint cache to themselves, never in the developer's ~/.cache."""

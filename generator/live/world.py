@@ -416,19 +416,23 @@ class LiveWorld:
                 for r in self.nginx.reloads]
 
 
-def _ask_version(port: int) -> str:
+def _ask_version(port: int, attempts: int = 3) -> str:
+    """The ``X-App-Version`` an instance answers with, asked directly ('' when it does
+    not answer). A few attempts with a generous timeout: this is the tests' own
+    measurement, and on a busy machine an instance may take seconds to answer."""
     import socket
 
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
-            conn.sendall(b"GET / HTTP/1.0\r\nHost: instance\r\n\r\n")
-            data = b""
-            while chunk := conn.recv(4096):
-                data += chunk
-    except OSError:
-        return ""
-    for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"x-app-version":
-            return value.strip().decode("utf-8", "replace")
+    for _ in range(attempts):
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+                conn.sendall(b"GET / HTTP/1.0\r\nHost: instance\r\n\r\n")
+                data = b""
+                while chunk := conn.recv(4096):
+                    data += chunk
+        except OSError:
+            continue
+        for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"x-app-version":
+                return value.strip().decode("utf-8", "replace")
     return ""

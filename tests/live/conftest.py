@@ -13,6 +13,7 @@ the scripts require.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -63,6 +64,21 @@ def _live_programs() -> None:
     missing = [p for p in ("nginx", "openssl", "curl", "chromium") if find(p) is None]
     if missing and not os.environ.get("CI"):
         pytest.skip(f"live tests need {', '.join(missing)} (apt-get install nginx chromium)")
+
+
+@pytest.fixture(autouse=True)
+def _one_live_test_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Live tests measure failed requests in real time: two of them at once (each
+    with a router, app processes and 200 requests/s) would measure each other.
+    A lock file shared by every xdist worker of the session runs them one at a
+    time, whatever the scheduling."""
+    lock = tmp_path_factory.getbasetemp().parent / "live-tests.lock"
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @pytest.fixture
