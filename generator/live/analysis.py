@@ -158,7 +158,9 @@ def phases(calls: list[dict], live: tuple[Route, ...], staging: Route | None
             out["cutover"] = (calls[maps[0]]["time"],
                               end_of(staging_unmap if staging_unmap is not None else maps[-1]))
         else:
-            out["cutover"] = (calls[maps[0]]["time"], end_of(last))
+            # Calls record when they start: the last unmap's own start is where the
+            # cutover ends and the drain begins (the next call may be the stop itself).
+            out["cutover"] = (calls[maps[0]]["time"], calls[last]["time"])
             # The drain ends when the old color is stopped (or deleted); when it is
             # kept running, when the move closes by unmapping the staging route.
             retire = next((c["time"] for c in calls[last + 1:]
@@ -167,7 +169,7 @@ def phases(calls: list[dict], live: tuple[Route, ...], staging: Route | None
                                and p[2] == staging_url)),
                           None)
             if retire is not None:
-                out["drain"] = (end_of(last), retire)
+                out["drain"] = (calls[last]["time"], retire)
     return out
 
 
