@@ -594,11 +594,14 @@ def hostile_valid_documents(draw: st.DrawFn, sandbox: bool = False) -> dict[str,
     vars_files = draw(st.lists(files, max_size=2, unique=True))
     if vars_files:
         push["vars_files"] = [f"v{i}{name}" for i, name in enumerate(vars_files)]
+    # Flag values that start with '"' are refused (the cf CLI's flag parser would
+    # unquote them): test_hostile_refuses_... covers that; these stay valid.
+    flag_values = cf_names(200).filter(lambda s: not s.startswith('"'))
     if draw(st.booleans()):
-        push["buildpack"] = draw(cf_names(200))
-        push["stack"] = draw(cf_names(200))
+        push["buildpack"] = draw(flag_values)
+        push["stack"] = draw(flag_values)
     elif not sandbox and "path" not in doc and draw(st.booleans()):
-        push["docker_image"] = draw(cf_names(200))
+        push["docker_image"] = draw(flag_values)
     doc["push"] = push
     cutover: dict[str, Any] = {"instances": draw(st.just("match-live") | st.integers(1, 3))}
     if not sandbox:

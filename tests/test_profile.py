@@ -1024,3 +1024,13 @@ def test_lone_surrogate_is_reported_not_rendered() -> None:
         'x.toml: cutover.after_cutover: "echo \\ud800" is not valid Unicode text (it holds a '
         "lone surrogate; a shell command, at most 8192 characters)"
     ]
+
+
+@pytest.mark.parametrize("key", ["buildpack", "stack", "docker_image"])
+def test_a_flag_value_starting_with_a_double_quote_is_refused(key: str) -> None:
+    """The cf CLI's flag parser (go-flags) unquotes a value that starts with '"': the
+    value cf would see is not the one the profile says."""
+    problems = problems_of(f'app = "shop"\n[push]\n{key} = \'"my-{key}"\'\n')
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(f"push.{key}: ")
+    assert "starts with '\"', which the cf CLI's flag parser would unquote" in problems[0]

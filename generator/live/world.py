@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -420,8 +421,6 @@ def _ask_version(port: int, attempts: int = 3) -> str:
     """The ``X-App-Version`` an instance answers with, asked directly ('' when it does
     not answer). A few attempts with a generous timeout: this is the tests' own
     measurement, and on a busy machine an instance may take seconds to answer."""
-    import socket
-
     for _ in range(attempts):
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:

@@ -30,7 +30,10 @@ def _retired_as_profile_says(world: LiveWorld, old: str, old_version: str) -> No
 
 def _serving(world: LiveWorld, color: str, version: str) -> None:
     assert world.processes(color), f"{color} has no running process"
-    assert set(world.instance_versions(color)) == {version}
+    answered = world.instance_versions(color)
+    # On a mismatch, the supervisor's record of that app's instances says why.
+    history = [event for event in world.supervisor.events if event.get("app") == color]
+    assert set(answered) == {version}, f"{color} answered {answered}; instances: {history}"
 
 
 @pytest.mark.parametrize("name", ["minimal", "sinatra", "shop"])
@@ -41,14 +44,17 @@ def test_deploy_deploy_rollback_drops_no_request(name: str, make_world) -> None:
     v1, v2 = str(world.sandbox.app_dir("v1")), str(world.sandbox.app_dir("v2"))
 
     def after_first(w: LiveWorld, run: ScriptRun) -> None:
+        assert run.run.exit_code == 0, run.run.stderr
         _serving(w, blue, "v1")
         assert not w.processes(green)
 
     def after_deploy(w: LiveWorld, run: ScriptRun) -> None:
+        assert run.run.exit_code == 0, run.run.stderr
         _serving(w, green, "v2")
         _retired_as_profile_says(w, blue, "v1")
 
     def after_rollback(w: LiveWorld, run: ScriptRun) -> None:
+        assert run.run.exit_code == 0, run.run.stderr
         _serving(w, blue, "v1")
         _retired_as_profile_says(w, green, "v2")
 
