@@ -595,7 +595,7 @@ def hostile_valid_documents(draw: st.DrawFn, sandbox: bool = False) -> dict[str,
     if vars_files:
         push["vars_files"] = [f"v{i}{name}" for i, name in enumerate(vars_files)]
     # Flag values that start with '"' are refused (the cf CLI's flag parser would
-    # unquote them): test_hostile_refuses_... covers that; these stay valid.
+    # unquote them; tests/test_profile.py pins the message): these stay valid.
     flag_values = cf_names(200).filter(lambda s: not s.startswith('"'))
     if draw(st.booleans()):
         push["buildpack"] = draw(flag_values)

@@ -155,6 +155,29 @@ def test_status_json_after_a_build_that_failed_its_health_check(make_sandbox: Ma
     assert status["lock"] == {"held": False, "holder": None, "since": None}
 
 
+
+def test_status_json_when_both_colors_hold_the_live_routes_and_nothing_says_why(
+        make_sandbox: Make) -> None:
+    """Both colors mapped to the live routes by hand, no staging route, no record:
+    no color can be called live, so there is no rollback target, and the reason says so."""
+    sandbox = make_sandbox("sinatra", "blue-live")
+    blue, green = sandbox.profile.colors
+    sandbox.foundation.add_app(green, instances=2)
+    for route in sandbox.profile.live_routes:
+        sandbox.foundation.map_route(green, route.host, route.domain, route.path)
+    status, _ = status_json(sandbox)
+    assert (status["live"], status["moving_to"]) == (None, None)
+    assert status["rollback"] == {"available": False, "color": None,
+                                  "reason": "both colors are live and nothing says which is new"}
+    text = sandbox.run("status.sh")
+    assert text.exit_code == 0, explain(text)
+    assert text.stdout.startswith(
+        f"live:      BOTH {blue} (started, 2 instance(s)"), explain(text)
+    assert (f"and {green} (started, 2 instance(s)" in text.stdout
+            and "(an interrupted cutover: run deploy.sh or rollback.sh to finish)\n"
+            in text.stdout), explain(text)
+    assert "rollback:" not in text.stdout, explain(text)
+
 # -- names that JSON must escape ------------------------------------------------------------
 APP = 'say "hi" \\o/'
 COLORS = ('blue "one"', "green\\two é,%2C")

@@ -23,9 +23,9 @@ a test failure or an exception — and leaves no process or port behind.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -422,16 +422,16 @@ def _ask_version(port: int, attempts: int = 3) -> str:
     not answer). A few attempts with a generous timeout: this is the tests' own
     measurement, and on a busy machine an instance may take seconds to answer."""
     for _ in range(attempts):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
-                conn.sendall(b"GET / HTTP/1.0\r\nHost: instance\r\n\r\n")
-                data = b""
-                while chunk := conn.recv(4096):
-                    data += chunk
-        except OSError:
+            conn.request("GET", "/", headers={"Host": "instance"})
+            response = conn.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
             continue
-        for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n"):
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"x-app-version":
-                return value.strip().decode("utf-8", "replace")
+        finally:
+            conn.close()
+        version = response.getheader("X-App-Version")
+        if version is not None:
+            return version.strip()
     return ""
